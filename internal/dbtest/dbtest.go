@@ -1,0 +1,133 @@
+// Package dbtest gives a test package a real DynamoDB: DynamoDB Local,
+// started once per test binary unless DYNAMODB_ENDPOINT already points at
+// one, and a fresh table per test, so tests never see each other's items.
+//
+// Use it from TestMain:
+//
+//	func TestMain(m *testing.M) { dbtest.Main(m) }
+package dbtest
+
+import (
+	"context"
+	"crypto/rand"
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/example/serverless-todo/internal/dynamodblocal"
+	"github.com/example/serverless-todo/pkg/store"
+)
+
+// Main runs the package's tests with DynamoDB Local and exits. Without
+// DynamoDB Local (not installed, or no Java) the run fails: a missing
+// prerequisite is never a reason to skip.
+func Main(m *testing.M) {
+	os.Exit(run(m))
+}
+
+func run(m *testing.M) int {
+	if os.Getenv(store.EnvEndpoint) == "" {
+		srv, err := dynamodblocal.Start(context.Background(), dynamodblocal.Options{})
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "dbtest: cannot start DynamoDB Local (run `make test`, which installs it, or set %s): %v\n", store.EnvEndpoint, err)
+			return 1
+		}
+		defer srv.Stop()
+		// The environment carries the endpoint to store.Open and to function
+		// processes the tests start.
+		os.Setenv(store.EnvEndpoint, srv.Endpoint)
+	}
+	return m.Run()
+}
+
+// Endpoint returns the DynamoDB endpoint the tests use.
+func Endpoint() string { return os.Getenv(store.EnvEndpoint) }
+
+// Getenv is an environment for store.Open and a function's run: the test
+// endpoint, plus the given variables.
+func Getenv(vars map[string]string) func(string) string {
+	return func(k string) string {
+		if v, ok := vars[k]; ok {
+			return v
+		}
+		if k == store.EnvEndpoint {
+			return Endpoint()
+		}
+		return ""
+	}
+}
+
+// Client returns a client of the test DynamoDB.
+func Client(tb testing.TB) *dynamodb.Client {
+	tb.Helper()
+	c, err := store.NewClient(context.Background(), Getenv(nil))
+	if err != nil {
+		tb.Fatalf("dbtest: %v", err)
+	}
+	return c
+}
+
+// Table is a table of the test DynamoDB.
+type Table struct {
+	Name   string
+	Client *dynamodb.Client
+}
+
+// NewTable creates an empty table with the product's schema; the test's
+// cleanup deletes it.
+func NewTable(tb testing.TB) *Table {
+	tb.Helper()
+	t := &Table{Name: "test-" + strings.ToLower(rand.Text()), Client: Client(tb)}
+	if err := CreateTable(context.Background(), t.Client, t.Name); err != nil {
+		tb.Fatalf("dbtest: %v", err)
+	}
+	tb.Cleanup(func() {
+		_, _ = t.Client.DeleteTable(context.Background(), &dynamodb.DeleteTableInput{TableName: aws.String(t.Name)})
+	})
+	return t
+}
+
+// Store returns the product's store of the table.
+func (t *Table) Store() *store.Store { return store.New(t.Client, t.Name) }
+
+// CreateTable creates the table and waits until it is active.
+func CreateTable(ctx context.Context, c *dynamodb.Client, name string) error {
+	_, err := c.CreateTable(ctx, &dynamodb.CreateTableInput{
+		TableName: aws.String(name),
+		AttributeDefinitions: []types.AttributeDefinition{
+			{AttributeName: aws.String("PK"), AttributeType: types.ScalarAttributeTypeS},
+			{AttributeName: aws.String("SK"), AttributeType: types.ScalarAttributeTypeS},
+		},
+		KeySchema: []types.KeySchemaElement{
+			{AttributeName: aws.String("PK"), KeyType: types.KeyTypeHash},
+			{AttributeName: aws.String("SK"), KeyType: types.KeyTypeRange},
+		},
+		BillingMode: types.BillingModePayPerRequest,
+	})
+	if err != nil {
+		return fmt.Errorf("create table %s: %w", name, err)
+	}
+	return dynamodb.NewTableExistsWaiter(c).Wait(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(name)}, 30*time.Second)
+}
+
+// Items returns every item in the table. Only tests scan: they check that a
+// rejected request wrote nothing.
+func (t *Table) Items(tb testing.TB) []map[string]types.AttributeValue {
+	tb.Helper()
+	var items []map[string]types.AttributeValue
+	p := dynamodb.NewScanPaginator(t.Client, &dynamodb.ScanInput{TableName: aws.String(t.Name), ConsistentRead: aws.Bool(true)})
+	for p.HasMorePages() {
+		out, err := p.NextPage(context.Background())
+		if err != nil {
+			tb.Fatalf("dbtest: scan %s: %v", t.Name, err)
+		}
+		items = append(items, out.Items...)
+	}
+	return items
+}

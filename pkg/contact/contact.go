@@ -1,0 +1,44 @@
+// Package contact defines the public contact form and the message the
+// contact function stores from it.
+package contact
+
+import (
+	"strings"
+	"time"
+)
+
+// Form is the body of POST /contact. Its tags are the rules; openapi.yaml
+// states the same limits and a test keeps the two in step.
+type Form struct {
+	Name    string `json:"name" validate:"required,max=100,line"`
+	Email   string `json:"email" validate:"required,max=254,email"`
+	Message string `json:"message" validate:"required,max=5000,text"`
+	// Website is a spam trap: the form hides it from people, so only bots
+	// fill it in. A filled-in form is answered as if accepted and dropped.
+	Website string `json:"website"`
+}
+
+// Normalize trims the fields whose length limits count what is left.
+func (f *Form) Normalize() {
+	f.Name = strings.TrimSpace(f.Name)
+	f.Email = strings.TrimSpace(f.Email)
+	f.Message = strings.TrimSpace(f.Message)
+}
+
+// IsSpam reports whether the spam trap was filled in.
+func (f *Form) IsSpam() bool { return strings.TrimSpace(f.Website) != "" }
+
+// Message is a stored contact message.
+type Message struct {
+	ID        string    `dynamodbav:"id"`
+	Name      string    `dynamodbav:"name"`
+	Email     string    `dynamodbav:"email"`
+	Message   string    `dynamodbav:"message"`
+	CreatedAt time.Time `dynamodbav:"createdAt"`
+	SourceIP  string    `dynamodbav:"sourceIp"`
+	UserAgent string    `dynamodbav:"userAgent"`
+	// Notified records whether the owner was told; NotifyError says why not
+	// when a notification was attempted and failed.
+	Notified    bool   `dynamodbav:"notified"`
+	NotifyError string `dynamodbav:"notifyError,omitempty"`
+}

@@ -1,0 +1,115 @@
+// Package handler adapts a function's request handler to Lambda. Every
+// request gets a deadline that leaves time to answer, one structured log
+// line, and a response with the API's security headers, whether the handler
+// returned a response, an error or panicked.
+package handler
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"runtime/debug"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-lambda-go/lambdacontext"
+
+	"github.com/example/serverless-todo/pkg/response"
+)
+
+// Func handles one API Gateway HTTP API request. An error it returns becomes
+// the response that response.Error maps it to.
+type Func func(ctx context.Context, req *events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error)
+
+// Lambda is the handler lambda.Start takes.
+type Lambda func(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error)
+
+// NewLogger returns the JSON logger functions write to: Lambda's JSON log
+// format keeps each line as one structured record.
+func NewLogger(w io.Writer) *slog.Logger {
+	return slog.New(slog.NewJSONHandler(w, nil))
+}
+
+// Wrap returns the Lambda handler for h. It never returns an error to Lambda:
+// Lambda would turn it into the gateway's bare 500, without the API's
+// headers, and without a log line saying which request failed.
+func Wrap(log *slog.Logger, h Func) Lambda {
+	return func(ctx context.Context, req events.APIGatewayV2HTTPRequest) (resp events.APIGatewayV2HTTPResponse, _ error) {
+		start := time.Now()
+		ctx, cancel := withAnswerTime(ctx, start)
+		defer cancel()
+
+		var err error
+		func() {
+			defer func() {
+				if v := recover(); v != nil {
+					err = fmt.Errorf("panic: %v\n%s", v, debug.Stack())
+				}
+			}()
+			resp, err = h(ctx, &req)
+		}()
+		if err != nil {
+			resp = response.Error(err)
+		}
+		secure(&resp)
+		logRequest(ctx, log, &req, resp.StatusCode, time.Since(start), err)
+		return resp, nil
+	}
+}
+
+// withAnswerTime ends the handler's context before the invocation's deadline,
+// so that a slow DynamoDB turns into a 503 the client can act on rather than
+// a Lambda timeout. The margin is a tenth of the time left, between 100 ms
+// and one second.
+func withAnswerTime(ctx context.Context, now time.Time) (context.Context, context.CancelFunc) {
+	deadline, ok := ctx.Deadline()
+	if !ok {
+		return context.WithCancel(ctx)
+	}
+	margin := min(max(deadline.Sub(now)/10, 100*time.Millisecond), time.Second)
+	return context.WithDeadline(ctx, deadline.Add(-margin))
+}
+
+// secure sets the headers every response carries, whoever built it.
+func secure(resp *events.APIGatewayV2HTTPResponse) {
+	if resp.Headers == nil {
+		resp.Headers = make(map[string]string, 2)
+	}
+	resp.Headers["X-Content-Type-Options"] = "nosniff"
+	if _, ok := resp.Headers["Cache-Control"]; !ok {
+		resp.Headers["Cache-Control"] = "no-store"
+	}
+}
+
+// logRequest writes the request's one log line. It holds no body, header or
+// token: only who asked for what, and what came of it. A 5xx carries the
+// cause, which the client never sees.
+func logRequest(ctx context.Context, log *slog.Logger, req *events.APIGatewayV2HTTPRequest, status int, took time.Duration, err error) {
+	attrs := make([]slog.Attr, 0, 8)
+	attrs = append(attrs,
+		slog.String("requestId", req.RequestContext.RequestID),
+		slog.String("route", req.RouteKey),
+		slog.Int("status", status),
+		slog.Float64("latencyMs", float64(took.Microseconds())/1000),
+	)
+	if lc, ok := lambdacontext.FromContext(ctx); ok {
+		attrs = append(attrs, slog.String("awsRequestId", lc.AwsRequestID))
+	}
+	if a := req.RequestContext.Authorizer; a != nil && a.JWT != nil {
+		if sub := a.JWT.Claims["sub"]; sub != "" {
+			attrs = append(attrs, slog.String("owner", sub))
+		}
+	}
+	level := slog.LevelInfo
+	switch {
+	case status >= 500:
+		level = slog.LevelError
+		if err != nil {
+			attrs = append(attrs, slog.String("error", err.Error()))
+		}
+	case err != nil:
+		attrs = append(attrs, slog.String("problem", response.ProblemFor(err).Error()))
+	}
+	log.LogAttrs(ctx, level, "request", attrs...)
+}

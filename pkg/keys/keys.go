@@ -1,0 +1,44 @@
+// Package keys builds the partition (PK) and sort (SK) keys of the one
+// DynamoDB table. Every item's key is made here, so the layout of the table
+// can be read in one place:
+//
+//	item              PK                SK
+//	todo              USER#<owner>      TODO#<ulid>
+//	idempotency key   USER#<owner>      IDEMPOTENCY#<key>
+//	contact message   CONTACT#<ulid>    CONTACT
+//
+// A user's todos and idempotency records share the user's partition, so one
+// Query with a key condition on that partition can never see another user's
+// data.
+package keys
+
+import "strings"
+
+// Prefixes of the key values. TodoPrefix is also the begins_with condition
+// that lists a user's todos and nothing else of theirs.
+const (
+	UserPrefix        = "USER#"
+	TodoPrefix        = "TODO#"
+	IdempotencyPrefix = "IDEMPOTENCY#"
+	ContactPrefix     = "CONTACT#"
+	// ContactSK is the sort key of every contact message: each message has
+	// a partition of its own.
+	ContactSK = "CONTACT"
+)
+
+// UserPK is the partition key of everything that belongs to owner, the sub
+// claim of the caller's token.
+func UserPK(owner string) string { return UserPrefix + owner }
+
+// TodoSK is the sort key of the todo with the given ULID. ULIDs sort by
+// creation time, so the sort key orders a user's todos oldest first.
+func TodoSK(id string) string { return TodoPrefix + id }
+
+// TodoID returns the todo ID in a sort key made by TodoSK.
+func TodoID(sk string) (string, bool) { return strings.CutPrefix(sk, TodoPrefix) }
+
+// IdempotencySK is the sort key of the record of an Idempotency-Key.
+func IdempotencySK(key string) string { return IdempotencyPrefix + key }
+
+// ContactPK is the partition key of the contact message with the given ULID.
+func ContactPK(id string) string { return ContactPrefix + id }

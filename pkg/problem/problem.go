@@ -1,0 +1,64 @@
+// Package problem describes API errors as RFC 9457 problem details, the one
+// error body every function returns.
+package problem
+
+import (
+	"net/http"
+	"strings"
+)
+
+// ContentType is the media type of a problem body.
+const ContentType = "application/problem+json"
+
+// Problem is an RFC 9457 problem detail. It is an error, so request parsing
+// and validation return it and the response package writes it as it is.
+type Problem struct {
+	// Type is about:blank: the status code says what kind of problem it is,
+	// and Errors says which fields were wrong.
+	Type   string       `json:"type"`
+	Title  string       `json:"title"`
+	Status int          `json:"status"`
+	Detail string       `json:"detail,omitempty"`
+	Errors []FieldError `json:"errors,omitempty"`
+}
+
+// FieldError names one input that was wrong, as the client spells it: a JSON
+// member (title, tags[2]), a query parameter (limit) or a header (If-Match).
+type FieldError struct {
+	Field   string `json:"field"`
+	Message string `json:"message"`
+}
+
+// New returns a problem with the given status and a detail for the client.
+// The detail must never carry internal error text.
+func New(status int, detail string) *Problem {
+	return &Problem{Type: "about:blank", Title: http.StatusText(status), Status: status, Detail: detail}
+}
+
+// Invalid returns a 400 problem listing the fields that were wrong.
+func Invalid(detail string, errs ...FieldError) *Problem {
+	p := New(http.StatusBadRequest, detail)
+	p.Errors = errs
+	return p
+}
+
+// InvalidField returns a 400 problem for one wrong field.
+func InvalidField(field, message string) *Problem {
+	return Invalid("The request has an invalid "+field+".", FieldError{Field: field, Message: message})
+}
+
+func (p *Problem) Error() string {
+	var b strings.Builder
+	b.WriteString(p.Title)
+	if p.Detail != "" {
+		b.WriteString(": ")
+		b.WriteString(p.Detail)
+	}
+	for _, e := range p.Errors {
+		b.WriteString("; ")
+		b.WriteString(e.Field)
+		b.WriteString(" ")
+		b.WriteString(e.Message)
+	}
+	return b.String()
+}

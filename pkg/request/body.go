@@ -1,0 +1,225 @@
+package request
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+	"reflect"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/example/serverless-todo/pkg/problem"
+)
+
+// MaxBodyBytes is the largest request body a function accepts. API Gateway
+// allows 10 MB; nothing in this API needs more than a few KiB.
+const MaxBodyBytes = 64 << 10
+
+// maxDepth bounds how deeply a body may nest. The deepest valid body is two
+// levels (an object holding the tags array); the bound only stops hostile
+// input from costing time.
+const maxDepth = 16
+
+// JSON is the media type of JSON request bodies.
+const JSON = "application/json"
+
+// MergePatchJSON is the media type of JSON merge patches (RFC 7396).
+const MergePatchJSON = "application/merge-patch+json"
+
+// DecodeJSON decodes the body of req into v, a pointer to a struct, and is
+// the only way functions read a body. It refuses, with a problem:
+//   - a body over MaxBodyBytes (413), or no body at all (400);
+//   - a Content-Type other than the given media types, application/json by
+//     default, or a charset other than UTF-8 (415);
+//   - invalid base64 when the gateway encoded the body, invalid UTF-8,
+//     invalid or truncated JSON, more than one JSON value, nesting deeper
+//     than any valid body, and an object with a member twice (400: the
+//     standard library would keep the last silently);
+//   - members v does not have, and values of the wrong type, each named as
+//     the client spells it (400).
+func DecodeJSON(req *events.APIGatewayV2HTTPRequest, v any, mediaTypes ...string) error {
+	if len(mediaTypes) == 0 {
+		mediaTypes = []string{JSON}
+	}
+	body, err := Body(req)
+	if err != nil {
+		return err
+	}
+	if len(body) == 0 {
+		return problem.New(http.StatusBadRequest, "The request needs a JSON body.")
+	}
+	if err := checkContentType(Header(req, "Content-Type"), mediaTypes); err != nil {
+		return err
+	}
+	if !utf8.Valid(body) {
+		return problem.New(http.StatusBadRequest, "The body is not valid UTF-8.")
+	}
+	if err := checkStructure(body); err != nil {
+		return err
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return decodeProblem(err)
+	}
+	return nil
+}
+
+// Body returns the request body, decoding it when the gateway sent it
+// base64-encoded.
+func Body(req *events.APIGatewayV2HTTPRequest) ([]byte, error) {
+	if !req.IsBase64Encoded {
+		if len(req.Body) > MaxBodyBytes {
+			return nil, tooLarge()
+		}
+		return []byte(req.Body), nil
+	}
+	if base64.StdEncoding.DecodedLen(len(req.Body)) > MaxBodyBytes+2 {
+		return nil, tooLarge()
+	}
+	body, err := base64.StdEncoding.DecodeString(req.Body)
+	if err != nil {
+		return nil, problem.New(http.StatusBadRequest, "The body is not valid base64.")
+	}
+	if len(body) > MaxBodyBytes {
+		return nil, tooLarge()
+	}
+	return body, nil
+}
+
+func tooLarge() error {
+	return problem.New(http.StatusRequestEntityTooLarge, "The body must be at most "+strconv.Itoa(MaxBodyBytes/1024)+" KiB.")
+}
+
+func checkContentType(header string, allowed []string) error {
+	unsupported := problem.New(http.StatusUnsupportedMediaType, "The Content-Type must be "+strings.Join(allowed, " or ")+".")
+	if header == "" {
+		return unsupported
+	}
+	mt, params, err := mime.ParseMediaType(header)
+	if err != nil {
+		return unsupported
+	}
+	if cs, ok := params["charset"]; ok && !strings.EqualFold(cs, "utf-8") {
+		return problem.New(http.StatusUnsupportedMediaType, "The body must be UTF-8.")
+	}
+	for _, a := range allowed {
+		if mt == a {
+			return nil
+		}
+	}
+	return unsupported
+}
+
+// checkStructure walks the tokens of body once and refuses what
+// encoding/json would accept silently: duplicate members, which the last one
+// would win, and nesting that only serves to make the server work.
+func checkStructure(body []byte) error {
+	type frame struct {
+		object  bool
+		wantKey bool
+		keys    map[string]struct{}
+	}
+	var stack []frame
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	values := 0
+	for {
+		tok, err := dec.Token()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return decodeProblem(err)
+		}
+		if len(stack) == 0 {
+			values++
+			if values > 1 {
+				return problem.New(http.StatusBadRequest, "The body must be a single JSON value.")
+			}
+		}
+		// A token that completes a value inside an object makes the next
+		// string a member name.
+		completesValue := true
+		switch t := tok.(type) {
+		case json.Delim:
+			switch t {
+			case '{', '[':
+				if len(stack) == maxDepth {
+					return problem.New(http.StatusBadRequest, "The body nests too deeply.")
+				}
+				stack = append(stack, frame{object: t == '{', wantKey: t == '{'})
+				completesValue = false
+			case '}', ']':
+				stack = stack[:len(stack)-1]
+			}
+		case string:
+			if n := len(stack); n > 0 && stack[n-1].object && stack[n-1].wantKey {
+				top := &stack[n-1]
+				if _, dup := top.keys[t]; dup {
+					return problem.Invalid("The body has a member twice.", problem.FieldError{Field: t, Message: "appears more than once"})
+				}
+				if top.keys == nil {
+					top.keys = make(map[string]struct{})
+				}
+				top.keys[t] = struct{}{}
+				top.wantKey = false
+				completesValue = false
+			}
+		}
+		if n := len(stack); completesValue && n > 0 && stack[n-1].object {
+			stack[n-1].wantKey = true
+		}
+	}
+	return nil
+}
+
+// decodeProblem explains a decoding error to the client.
+func decodeProblem(err error) error {
+	var syntax *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &syntax):
+		return problem.New(http.StatusBadRequest, "The body is not valid JSON (at byte "+strconv.FormatInt(syntax.Offset, 10)+").")
+	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
+		return problem.New(http.StatusBadRequest, "The body is not valid JSON: it ends too early.")
+	case errors.As(err, &typ):
+		if typ.Field == "" {
+			return problem.New(http.StatusBadRequest, "The body must be a JSON object.")
+		}
+		return problem.Invalid("The body has members of the wrong type.", problem.FieldError{Field: typ.Field, Message: "must be " + jsonType(typ.Type)})
+	}
+	if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+		name, _ = strconv.Unquote(name)
+		return problem.Invalid("The body has members this API does not know.", problem.FieldError{Field: name, Message: "is not allowed"})
+	}
+	return problem.New(http.StatusBadRequest, "The body could not be read as JSON.")
+}
+
+// jsonType names a Go type as the JSON type a client must send.
+func jsonType(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "an integer"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	case reflect.Slice, reflect.Array:
+		return "an array of " + strings.TrimPrefix(strings.TrimPrefix(jsonType(t.Elem()), "a "), "an ") + "s"
+	case reflect.Pointer:
+		return jsonType(t.Elem())
+	default:
+		return "an object"
+	}
+}

@@ -1,0 +1,85 @@
+// Package response builds the API Gateway HTTP API responses (payload format
+// 2.0) the functions return: JSON bodies, empty bodies, and problems, with the
+// one mapping from an error to an HTTP status.
+package response
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/example/serverless-todo/pkg/problem"
+	"github.com/example/serverless-todo/pkg/store"
+)
+
+// RetryAfterSeconds is what a 503 asks the client to wait: DynamoDB
+// throttling and blips clear within a second or two.
+const RetryAfterSeconds = "1"
+
+// JSON returns a response with v as its JSON body.
+func JSON(status int, v any) (events.APIGatewayV2HTTPResponse, error) {
+	body, err := json.Marshal(v)
+	if err != nil {
+		return events.APIGatewayV2HTTPResponse{}, err
+	}
+	resp := Empty(status)
+	resp.Headers["Content-Type"] = "application/json"
+	resp.Body = string(body)
+	return resp, nil
+}
+
+// Empty returns a response without a body, such as 204 or 304.
+func Empty(status int) events.APIGatewayV2HTTPResponse {
+	return events.APIGatewayV2HTTPResponse{StatusCode: status, Headers: baseHeaders()}
+}
+
+// Error returns the problem response for err: the problem itself when err
+// is one, else what ProblemFor maps it to.
+func Error(err error) events.APIGatewayV2HTTPResponse {
+	p := ProblemFor(err)
+	body, _ := json.Marshal(p) // a Problem always marshals
+	resp := Empty(p.Status)
+	resp.Headers["Content-Type"] = problem.ContentType
+	if p.Status == http.StatusServiceUnavailable {
+		resp.Headers["Retry-After"] = RetryAfterSeconds
+	}
+	resp.Body = string(body)
+	return resp
+}
+
+// ProblemFor maps an error to what the client is told. It is the API's one
+// error-to-HTTP mapping. Anything it does not know is a 500 whose body says
+// nothing of the cause: the cause goes to the log only.
+func ProblemFor(err error) *problem.Problem {
+	var p *problem.Problem
+	switch {
+	case errors.As(err, &p):
+		return p
+	case errors.Is(err, store.ErrNotFound):
+		return problem.New(http.StatusNotFound, "The todo does not exist.")
+	case errors.Is(err, store.ErrVersionMismatch):
+		return problem.New(http.StatusPreconditionFailed, "The todo has changed: its ETag no longer matches If-Match. Fetch it again and retry.")
+	case errors.Is(err, store.ErrIdempotencyKeyReused):
+		return problem.New(http.StatusUnprocessableEntity, "The Idempotency-Key was already used with a different request body.")
+	case errors.Is(err, store.ErrIdempotencyInFlight):
+		return problem.New(http.StatusConflict, "A request with this Idempotency-Key is still being processed. Retry later.")
+	case errors.Is(err, store.ErrConflict):
+		return problem.New(http.StatusConflict, "A concurrent request changed the same data. Retry.")
+	case errors.Is(err, store.ErrInvalidCursor):
+		return problem.InvalidField("cursor", "is not a cursor this API gave you")
+	case errors.Is(err, store.ErrUnavailable):
+		return problem.New(http.StatusServiceUnavailable, "The service is busy. Retry after a moment.")
+	}
+	return problem.New(http.StatusInternalServerError, "Something went wrong on our side.")
+}
+
+// baseHeaders are on every response: API responses carry user data and must
+// not be stored by any cache, nor sniffed into something other than JSON.
+func baseHeaders() map[string]string {
+	return map[string]string{
+		"Cache-Control":          "no-store",
+		"X-Content-Type-Options": "nosniff",
+	}
+}

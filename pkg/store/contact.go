@@ -1,0 +1,66 @@
+package store
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"github.com/example/serverless-todo/pkg/contact"
+	"github.com/example/serverless-todo/pkg/keys"
+)
+
+type contactItem struct {
+	PK   string `dynamodbav:"PK"`
+	SK   string `dynamodbav:"SK"`
+	Type string `dynamodbav:"type"`
+	contact.Message
+}
+
+// PutContact stores a new contact message.
+func (s *Store) PutContact(ctx context.Context, m contact.Message) error {
+	item, err := attributevalue.MarshalMap(contactItem{PK: keys.ContactPK(m.ID), SK: keys.ContactSK, Type: typeContact, Message: m})
+	if err != nil {
+		return fmt.Errorf("store: marshal contact message: %w", err)
+	}
+	expr, err := expression.NewBuilder().WithCondition(expression.AttributeNotExists(expression.Name("PK"))).Build()
+	if err != nil {
+		return fmt.Errorf("store: build condition: %w", err)
+	}
+	_, err = s.client.PutItem(ctx, &dynamodb.PutItemInput{
+		TableName:                 aws.String(s.table),
+		Item:                      item,
+		ConditionExpression:       expr.Condition(),
+		ExpressionAttributeNames:  expr.Names(),
+		ExpressionAttributeValues: expr.Values(),
+	})
+	return classify(err)
+}
+
+// SetContactNotified records whether the owner was told of message id and,
+// if a notification failed, why.
+func (s *Store) SetContactNotified(ctx context.Context, id string, notified bool, failure string) error {
+	update := expression.Set(expression.Name("notified"), expression.Value(notified))
+	if failure != "" {
+		update = update.Set(expression.Name("notifyError"), expression.Value(failure))
+	}
+	expr, err := expression.NewBuilder().
+		WithUpdate(update).
+		WithCondition(expression.AttributeExists(expression.Name("PK"))).
+		Build()
+	if err != nil {
+		return fmt.Errorf("store: build update: %w", err)
+	}
+	_, err = s.client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                 aws.String(s.table),
+		Key:                       itemKey(keys.ContactPK(id), keys.ContactSK),
+		UpdateExpression:          expr.Update(),
+		ConditionExpression:       expr.Condition(),
+		ExpressionAttributeNames:  expr.Names(),
+		ExpressionAttributeValues: expr.Values(),
+	})
+	return conditionFailure(err)
+}

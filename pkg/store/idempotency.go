@@ -1,0 +1,213 @@
+package store
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/example/serverless-todo/pkg/keys"
+	"github.com/example/serverless-todo/pkg/todo"
+)
+
+var (
+	// ErrIdempotencyKeyReused: the key was used before with another request.
+	ErrIdempotencyKeyReused = errors.New("store: idempotency key reused with a different request")
+	// ErrIdempotencyInFlight: a request with the key is still being served.
+	ErrIdempotencyInFlight = errors.New("store: idempotency key in flight")
+)
+
+// IdempotencyTTL is how long a key is remembered: a retry within it replays
+// the first response, after it the key is free again.
+const IdempotencyTTL = 24 * time.Hour
+
+// defaultLockTTL bounds how long a request holds its key when its context
+// has no deadline. In Lambda the lock lasts until the invocation's deadline,
+// so a crashed invocation frees its key when it could no longer answer.
+const defaultLockTTL = 30 * time.Second
+
+// Idempotency is an Idempotency-Key and what it protects.
+type Idempotency struct {
+	Key string
+	// RequestHash identifies the request body: a retry with the same key
+	// must have the same hash.
+	RequestHash string
+	// Response is what a retry gets back.
+	Response SavedResponse
+}
+
+// SavedResponse is a response kept for replay.
+type SavedResponse struct {
+	Status  int               `dynamodbav:"status"`
+	Headers map[string]string `dynamodbav:"headers"`
+	Body    string            `dynamodbav:"body"`
+}
+
+const (
+	statePending = "pending"
+	stateDone    = "done"
+)
+
+type idempotencyItem struct {
+	PK          string `dynamodbav:"PK"`
+	SK          string `dynamodbav:"SK"`
+	Type        string `dynamodbav:"type"`
+	State       string `dynamodbav:"state"`
+	RequestHash string `dynamodbav:"requestHash"`
+	// LockToken identifies the request holding a pending key, so only it
+	// can complete or release the key.
+	LockToken string `dynamodbav:"lockToken"`
+	// LockExpiresAt (Unix ms): after it another request with the same body
+	// may take over a pending key whose holder died.
+	LockExpiresAt int64 `dynamodbav:"lockExpiresAt"`
+	// ExpiresAt (Unix seconds) is the table's TTL attribute. DynamoDB deletes
+	// expired items lazily, so reads compare it with the time too.
+	ExpiresAt int64          `dynamodbav:"expiresAt"`
+	TodoID    string         `dynamodbav:"todoId,omitempty"`
+	Response  *SavedResponse `dynamodbav:"response,omitempty"`
+}
+
+// PutTodoOnce stores a new todo of owner at most once per Idempotency-Key.
+// The first request with a key locks it with a pending record, then writes
+// the todo and completes the record (with the response to replay) in one
+// transaction. A later request with the key and the same body gets the saved
+// response back and writes nothing; with another body it gets
+// ErrIdempotencyKeyReused; while the first is still running it gets
+// ErrIdempotencyInFlight.
+func (s *Store) PutTodoOnce(ctx context.Context, owner string, t todo.Todo, idem Idempotency) (*SavedResponse, error) {
+	now := s.now()
+	lockUntil := now.Add(defaultLockTTL)
+	if deadline, ok := ctx.Deadline(); ok {
+		lockUntil = deadline.Add(time.Second)
+	}
+	rec := idempotencyItem{
+		PK:            keys.UserPK(owner),
+		SK:            keys.IdempotencySK(idem.Key),
+		Type:          typeIdempotency,
+		State:         statePending,
+		RequestHash:   idem.RequestHash,
+		LockToken:     rand.Text(),
+		LockExpiresAt: lockUntil.UnixMilli(),
+		ExpiresAt:     now.Add(IdempotencyTTL).Unix(),
+	}
+	if saved, err := s.lockKey(ctx, rec, now); saved != nil || err != nil {
+		return saved, err
+	}
+
+	put, err := s.newTodoPut(owner, t)
+	if err != nil {
+		s.releaseKey(ctx, rec)
+		return nil, err
+	}
+	done := rec
+	done.State = stateDone
+	done.TodoID = t.ID
+	done.Response = &idem.Response
+	doneItem, err := attributevalue.MarshalMap(done)
+	if err != nil {
+		s.releaseKey(ctx, rec)
+		return nil, fmt.Errorf("store: marshal idempotency record: %w", err)
+	}
+	stillOurs, err := expression.NewBuilder().
+		WithCondition(expression.Name("lockToken").Equal(expression.Value(rec.LockToken))).
+		Build()
+	if err != nil {
+		s.releaseKey(ctx, rec)
+		return nil, fmt.Errorf("store: build condition: %w", err)
+	}
+	_, err = s.client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{
+		TransactItems: []types.TransactWriteItem{
+			{Put: put},
+			{Put: &types.Put{
+				TableName:                 aws.String(s.table),
+				Item:                      doneItem,
+				ConditionExpression:       stillOurs.Condition(),
+				ExpressionAttributeNames:  stillOurs.Names(),
+				ExpressionAttributeValues: stillOurs.Values(),
+			}},
+		},
+	})
+	if err == nil {
+		return nil, nil
+	}
+	var canceled *types.TransactionCanceledException
+	if errors.As(err, &canceled) && len(canceled.CancellationReasons) == 2 &&
+		aws.ToString(canceled.CancellationReasons[1].Code) == "ConditionalCheckFailed" {
+		// Our lock expired and another request with the same body took the
+		// key over: it is the one in flight now.
+		return nil, ErrIdempotencyInFlight
+	}
+	s.releaseKey(ctx, rec)
+	return nil, classify(err)
+}
+
+// lockKey writes the pending record unless the key is taken. A taken key
+// yields the saved response (a completed request with the same body) or an
+// error; the old record comes back with the failed condition, so telling the
+// cases apart needs no read.
+func (s *Store) lockKey(ctx context.Context, rec idempotencyItem, now time.Time) (*SavedResponse, error) {
+	item, err := attributevalue.MarshalMap(rec)
+	if err != nil {
+		return nil, fmt.Errorf("store: marshal idempotency record: %w", err)
+	}
+	free := expression.AttributeNotExists(expression.Name("PK")).
+		Or(expression.Name("expiresAt").LessThan(expression.Value(now.Unix())),
+			expression.Name("state").Equal(expression.Value(statePending)).
+				And(expression.Name("lockExpiresAt").LessThan(expression.Value(now.UnixMilli())),
+					expression.Name("requestHash").Equal(expression.Value(rec.RequestHash))))
+	expr, err := expression.NewBuilder().WithCondition(free).Build()
+	if err != nil {
+		return nil, fmt.Errorf("store: build condition: %w", err)
+	}
+	_, err = s.client.PutItem(ctx, &dynamodb.PutItemInput{
+		TableName:                           aws.String(s.table),
+		Item:                                item,
+		ConditionExpression:                 expr.Condition(),
+		ExpressionAttributeNames:            expr.Names(),
+		ExpressionAttributeValues:           expr.Values(),
+		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
+	})
+	var ccf *types.ConditionalCheckFailedException
+	if !errors.As(err, &ccf) {
+		return nil, classify(err)
+	}
+	var old idempotencyItem
+	if err := attributevalue.UnmarshalMap(ccf.Item, &old); err != nil {
+		return nil, fmt.Errorf("store: unmarshal idempotency record: %w", err)
+	}
+	switch {
+	case old.RequestHash != rec.RequestHash:
+		return nil, ErrIdempotencyKeyReused
+	case old.State != stateDone || old.Response == nil:
+		return nil, ErrIdempotencyInFlight
+	}
+	return old.Response, nil
+}
+
+// releaseKey deletes our pending record after a failed write, so the
+// client's retry can proceed at once instead of waiting out the lock. If the
+// release fails too, the lock still expires on its own.
+func (s *Store) releaseKey(ctx context.Context, rec idempotencyItem) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
+	defer cancel()
+	expr, err := expression.NewBuilder().
+		WithCondition(expression.Name("lockToken").Equal(expression.Value(rec.LockToken))).
+		Build()
+	if err != nil {
+		return
+	}
+	_, _ = s.client.DeleteItem(ctx, &dynamodb.DeleteItemInput{
+		TableName:                 aws.String(s.table),
+		Key:                       itemKey(rec.PK, rec.SK),
+		ConditionExpression:       expr.Condition(),
+		ExpressionAttributeNames:  expr.Names(),
+		ExpressionAttributeValues: expr.Values(),
+	})
+}

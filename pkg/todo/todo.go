@@ -1,0 +1,131 @@
+// Package todo defines a user's todo: what the API returns, the body that
+// creates one, and the merge patch that changes one. The validation rules are
+// the struct tags of New; the patch is checked against the same rules.
+package todo
+
+import (
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/example/serverless-todo/pkg/mergepatch"
+	"github.com/example/serverless-todo/pkg/problem"
+)
+
+// Todo is a todo as the API returns it and the table stores it (beside its
+// PK and SK). Empty optional fields are left out of both.
+type Todo struct {
+	ID        string   `json:"id" dynamodbav:"id"`
+	Title     string   `json:"title" dynamodbav:"title"`
+	Notes     string   `json:"notes,omitempty" dynamodbav:"notes,omitempty"`
+	Done      bool     `json:"done" dynamodbav:"done"`
+	DueAt     string   `json:"dueAt,omitempty" dynamodbav:"dueAt,omitempty"`
+	Tags      []string `json:"tags,omitempty" dynamodbav:"tags,omitempty"`
+	CreatedAt string   `json:"createdAt" dynamodbav:"createdAt"`
+	UpdatedAt string   `json:"updatedAt" dynamodbav:"updatedAt"`
+	Version   int64    `json:"version" dynamodbav:"version"`
+}
+
+// New is the body of POST /todos. Its tags are the rules for every todo
+// field, on create and on update; openapi.yaml states the same limits and a
+// test keeps the two in step.
+type New struct {
+	Title string   `json:"title" validate:"required,max=200,line"`
+	Notes string   `json:"notes" validate:"max=2000,text"`
+	Done  bool     `json:"done"`
+	DueAt *string  `json:"dueAt" validate:"omitnil,datetime=2006-01-02T15:04:05Z07:00"`
+	Tags  []string `json:"tags" validate:"max=10,unique,dive,min=1,max=32,line"`
+}
+
+// Normalize trims the title, whose length limits count what is left.
+func (n *New) Normalize() { n.Title = strings.TrimSpace(n.Title) }
+
+// Todo returns the new todo a valid New describes, at version 1.
+func (n *New) Todo(id string, now time.Time) Todo {
+	ts := Timestamp(now)
+	t := Todo{
+		ID:        id,
+		Title:     n.Title,
+		Notes:     n.Notes,
+		Done:      n.Done,
+		Tags:      n.Tags,
+		CreatedAt: ts,
+		UpdatedAt: ts,
+		Version:   1,
+	}
+	if n.DueAt != nil {
+		t.DueAt = NormalizeDueAt(*n.DueAt)
+	}
+	return t
+}
+
+// Timestamp formats a server time: RFC 3339 in UTC with milliseconds, fixed
+// width so that the strings sort as the times do.
+func Timestamp(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z") }
+
+// NormalizeDueAt returns a valid RFC 3339 time in UTC, so every stored due
+// date compares and sorts the same way whatever offset the client used.
+func NormalizeDueAt(s string) string {
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return s
+	}
+	return t.UTC().Format(time.RFC3339Nano)
+}
+
+// Patch is the body of PATCH /todos/{id}: a JSON merge patch (RFC 7396) of
+// the todo's fields. Null removes notes, dueAt or tags; the title cannot be
+// removed and done is always true or false.
+type Patch struct {
+	Title mergepatch.Field[string]   `json:"title"`
+	Notes mergepatch.Field[string]   `json:"notes"`
+	Done  mergepatch.Field[bool]     `json:"done"`
+	DueAt mergepatch.Field[string]   `json:"dueAt"`
+	Tags  mergepatch.Field[[]string] `json:"tags"`
+}
+
+// Check reports what is wrong with the patch as a whole, before its values
+// are validated: it changes nothing, or it nulls a field that must stay.
+func (p *Patch) Check() error {
+	if !p.Title.Set && !p.Notes.Set && !p.Done.Set && !p.DueAt.Set && !p.Tags.Set {
+		return problem.New(http.StatusBadRequest, "The patch changes nothing: set at least one of title, notes, done, dueAt, tags.")
+	}
+	var errs []problem.FieldError
+	if p.Title.Null {
+		errs = append(errs, problem.FieldError{Field: "title", Message: "cannot be removed"})
+	}
+	if p.Done.Null {
+		errs = append(errs, problem.FieldError{Field: "done", Message: "must be true or false"})
+	}
+	if errs != nil {
+		return problem.Invalid("The patch is invalid.", errs...)
+	}
+	return nil
+}
+
+// Normalize trims a new title, as New.Normalize does.
+func (p *Patch) Normalize() { p.Title.Value = strings.TrimSpace(p.Title.Value) }
+
+// Values returns the patch's new values as a New, with the Go names of the
+// fields the patch sets, so that the rules of New validate exactly those.
+func (p *Patch) Values() (New, []string) {
+	var n New
+	var fields []string
+	if p.Title.Changes() {
+		n.Title = p.Title.Value
+		fields = append(fields, "Title")
+	}
+	if p.Notes.Changes() {
+		n.Notes = p.Notes.Value
+		fields = append(fields, "Notes")
+	}
+	if p.DueAt.Changes() {
+		n.DueAt = &p.DueAt.Value
+		fields = append(fields, "DueAt")
+	}
+	if p.Tags.Changes() {
+		n.Tags = p.Tags.Value
+		fields = append(fields, "Tags")
+	}
+	return n, fields
+}
