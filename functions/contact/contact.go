@@ -1,0 +1,90 @@
+package main
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/oklog/ulid/v2"
+
+	"github.com/example/serverless-todo/pkg/contact"
+	"github.com/example/serverless-todo/pkg/notify"
+	"github.com/example/serverless-todo/pkg/request"
+	"github.com/example/serverless-todo/pkg/response"
+	"github.com/example/serverless-todo/pkg/store"
+	"github.com/example/serverless-todo/pkg/validate"
+)
+
+type contactHandler struct {
+	store    *store.Store
+	validate *validate.Validator
+	// notifier is nil when notifications are off.
+	notifier notify.Notifier
+	log      *slog.Logger
+	now      func() time.Time
+}
+
+// accepted is the response body: the message's id, for support requests.
+type accepted struct {
+	ID string `json:"id"`
+}
+
+// handle stores the message first and notifies second, so a failed
+// notification loses nothing: it is logged and recorded on the message, and
+// the sender still gets 202.
+func (h *contactHandler) handle(ctx context.Context, req *events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+	var form contact.Form
+	if err := request.DecodeJSON(req, &form); err != nil {
+		return events.APIGatewayV2HTTPResponse{}, err
+	}
+	id := ulid.Make().String()
+	// A bot that filled in the trap gets what a person gets, and so learns
+	// nothing; its message is neither validated, stored nor sent.
+	if form.IsSpam() {
+		h.log.InfoContext(ctx, "contact form spam trap", slog.String("contactId", id))
+		return response.JSON(http.StatusAccepted, accepted{ID: id})
+	}
+	form.Normalize()
+	if err := h.validate.Struct(&form); err != nil {
+		return events.APIGatewayV2HTTPResponse{}, err
+	}
+	m := contact.Message{
+		ID:        id,
+		Name:      form.Name,
+		Email:     form.Email,
+		Message:   form.Message,
+		CreatedAt: h.now().UTC(),
+		SourceIP:  req.RequestContext.HTTP.SourceIP,
+		UserAgent: req.RequestContext.HTTP.UserAgent,
+	}
+	if err := h.store.PutContact(ctx, m); err != nil {
+		return events.APIGatewayV2HTTPResponse{}, err
+	}
+	h.notify(ctx, &m)
+	return response.JSON(http.StatusAccepted, accepted{ID: id})
+}
+
+// notify tells the owner and records the outcome on the stored message. Its
+// failures are the owner's to fix, never the sender's: they are logged (the
+// message text never is) and the request still succeeds.
+func (h *contactHandler) notify(ctx context.Context, m *contact.Message) {
+	if h.notifier == nil {
+		h.log.InfoContext(ctx, "contact message stored; notifications are off (no Pushover configuration)", slog.String("contactId", m.ID))
+		return
+	}
+	err := h.notifier.Notify(ctx, notify.Notification{
+		Title: "Contact form: " + m.Name,
+		// Sender first: Pushover cuts long messages at the end.
+		Message: "From: " + m.Name + " <" + m.Email + ">\n\n" + m.Message,
+	})
+	failure := ""
+	if err != nil {
+		failure = err.Error()
+		h.log.WarnContext(ctx, "contact notification failed", slog.String("contactId", m.ID), slog.String("error", failure))
+	}
+	if err := h.store.SetContactNotified(ctx, m.ID, err == nil, failure); err != nil {
+		h.log.ErrorContext(ctx, "recording the contact notification failed", slog.String("contactId", m.ID), slog.String("error", err.Error()))
+	}
+}

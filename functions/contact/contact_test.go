@@ -1,0 +1,253 @@
+package main
+
+import (
+	"bytes"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+
+	"github.com/example/serverless-todo/internal/apitest"
+	"github.com/example/serverless-todo/internal/dbtest"
+	"github.com/example/serverless-todo/pkg/contact"
+	"github.com/example/serverless-todo/pkg/handler"
+	"github.com/example/serverless-todo/pkg/notify"
+	"github.com/example/serverless-todo/pkg/validate"
+)
+
+func TestMain(m *testing.M) { dbtest.Main(m) }
+
+const (
+	token   = "pushover-app-token-SECRET"
+	userKey = "pushover-user-key-SECRET"
+	body    = `{"name":"Ann Example","email":"ann@example.com","message":"Hello, I would like a demo of the app."}`
+)
+
+// fakePushover is Pushover's message API on loopback: it records what it
+// receives and answers with the given handler.
+type fakePushover struct {
+	srv   *httptest.Server
+	forms chan map[string][]string
+}
+
+func newFakePushover(t *testing.T, answer http.HandlerFunc) *fakePushover {
+	f := &fakePushover{forms: make(chan map[string][]string, 10)}
+	f.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := r.ParseForm(); err != nil {
+			t.Error(err)
+		}
+		f.forms <- r.PostForm
+		answer(w, r)
+	}))
+	t.Cleanup(f.srv.Close)
+	return f
+}
+
+func ok(w http.ResponseWriter, r *http.Request) {
+	w.Write([]byte(`{"status":1,"request":"5042853c-402d-4a18-abcb-168734a801de"}`))
+}
+
+// setup returns a contact handler over a new table whose notifier is the
+// one given (nil: notifications off), and a buffer holding its logs.
+func setup(t *testing.T, n notify.Notifier) (*contactHandler, *dbtest.Table, *bytes.Buffer) {
+	tbl := dbtest.NewTable(t)
+	var logs bytes.Buffer
+	return &contactHandler{store: tbl.Store(), validate: validate.New(), notifier: n,
+		log: handler.NewLogger(&logs), now: time.Now}, tbl, &logs
+}
+
+func post(b string) apitest.Request {
+	return apitest.Request{Method: "POST", Path: "/contact", Route: "POST /contact", Body: b}
+}
+
+// storedMessages returns the contact messages in the table.
+func storedMessages(t *testing.T, tbl *dbtest.Table) []contact.Message {
+	t.Helper()
+	var out []contact.Message
+	for _, item := range tbl.Items(t) {
+		var m contact.Message
+		if err := attributevalue.UnmarshalMap(item, &m); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
+var idPattern = regexp.MustCompile(`^\{"id":"[0-9A-HJKMNP-TV-Z]{26}"\}$`)
+
+func TestContactStoresTheMessageAndNotifiesTheOwner(t *testing.T) {
+	pushover := newFakePushover(t, ok)
+	h, tbl, logs := setup(t, &notify.Pushover{Token: token, UserKey: userKey, URL: pushover.srv.URL})
+	resp := apitest.Invoke(t, h.handle, post(body))
+	if resp.StatusCode != 202 || !idPattern.MatchString(resp.Body) || resp.Headers["Content-Type"] != "application/json" {
+		t.Fatalf("got %d %s %v, want 202 with the message id", resp.StatusCode, resp.Body, resp.Headers)
+	}
+	apitest.SecurityHeaders(t, resp)
+
+	form := <-pushover.forms
+	if form["token"][0] != token || form["user"][0] != userKey || !strings.Contains(form["title"][0], "Ann Example") ||
+		!strings.Contains(form["message"][0], "ann@example.com") || !strings.Contains(form["message"][0], "I would like a demo") {
+		t.Errorf("Pushover got %v", form)
+	}
+	msgs := storedMessages(t, tbl)
+	if len(msgs) != 1 {
+		t.Fatalf("%d messages stored", len(msgs))
+	}
+	m := msgs[0]
+	if resp.Body != `{"id":"`+m.ID+`"}` || m.Name != "Ann Example" || m.Email != "ann@example.com" || !strings.HasPrefix(m.Message, "Hello") ||
+		m.SourceIP != "203.0.113.7" || m.UserAgent != "apitest/1.0" || !m.Notified || m.NotifyError != "" || time.Since(m.CreatedAt) > time.Minute {
+		t.Errorf("stored %+v", m)
+	}
+	if s := logs.String(); strings.Contains(s, "I would like a demo") || strings.Contains(s, "SECRET") {
+		t.Errorf("the log holds the message or a Pushover secret:\n%s", s)
+	}
+}
+
+func TestContactStillSucceedsWhenTheNotificationFails(t *testing.T) {
+	release := make(chan struct{})
+	t.Cleanup(func() { close(release) })
+	down := httptest.NewServer(http.NotFoundHandler())
+	down.Close()
+	tests := []struct {
+		name   string
+		url    func(t *testing.T) string
+		reason string
+	}{
+		{"Pushover down", func(t *testing.T) string { return down.URL }, "pushover"},
+		{"Pushover failing", func(t *testing.T) string {
+			return newFakePushover(t, func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(500) }).srv.URL
+		}, "HTTP 500"},
+		{"Pushover rejecting", func(t *testing.T) string {
+			return newFakePushover(t, func(w http.ResponseWriter, r *http.Request) {
+				w.WriteHeader(400)
+				w.Write([]byte(`{"status":0,"errors":["application token is invalid"]}`))
+			}).srv.URL
+		}, "application token is invalid"},
+		{"Pushover slower than its timeout", func(t *testing.T) string {
+			return newFakePushover(t, func(w http.ResponseWriter, r *http.Request) {
+				select {
+				case <-release:
+				case <-r.Context().Done():
+				}
+			}).srv.URL
+		}, "deadline"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h, tbl, logs := setup(t, &notify.Pushover{Token: token, UserKey: userKey, URL: tt.url(t), Timeout: 200 * time.Millisecond})
+			resp := apitest.Invoke(t, h.handle, post(body))
+			if resp.StatusCode != 202 || !idPattern.MatchString(resp.Body) {
+				t.Fatalf("got %d %s, want 202", resp.StatusCode, resp.Body)
+			}
+			msgs := storedMessages(t, tbl)
+			if len(msgs) != 1 || msgs[0].Notified || !strings.Contains(msgs[0].NotifyError, tt.reason) {
+				t.Fatalf("stored %+v, want one message not notified because of %q", msgs, tt.reason)
+			}
+			if strings.Contains(msgs[0].NotifyError, "SECRET") {
+				t.Errorf("the stored error holds a secret: %s", msgs[0].NotifyError)
+			}
+			if s := logs.String(); !strings.Contains(s, "contact notification failed") || strings.Contains(s, "SECRET") || strings.Contains(s, "I would like a demo") {
+				t.Errorf("log:\n%s", s)
+			}
+		})
+	}
+}
+
+func TestContactWithoutPushoverOnlyStores(t *testing.T) {
+	h, tbl, logs := setup(t, nil)
+	resp := apitest.Invoke(t, h.handle, post(body))
+	if resp.StatusCode != 202 {
+		t.Fatalf("status %d", resp.StatusCode)
+	}
+	msgs := storedMessages(t, tbl)
+	if len(msgs) != 1 || msgs[0].Notified || msgs[0].NotifyError != "" {
+		t.Fatalf("stored %+v", msgs)
+	}
+	if !strings.Contains(logs.String(), "notifications are off") {
+		t.Errorf("log:\n%s", logs)
+	}
+}
+
+func TestContactSpamTrapAnswersAsUsualAndDoesNothing(t *testing.T) {
+	pushover := newFakePushover(t, ok)
+	h, tbl, _ := setup(t, &notify.Pushover{Token: token, UserKey: userKey, URL: pushover.srv.URL})
+	for _, b := range []string{
+		`{"name":"Bot","email":"bot@spam.example","message":"Cheap pills","website":"http://spam.example"}`,
+		`{"name":"","email":"not an email","message":"","website":"x"}`,
+	} {
+		resp := apitest.Invoke(t, h.handle, post(b))
+		if resp.StatusCode != 202 || !idPattern.MatchString(resp.Body) {
+			t.Fatalf("got %d %s, want the usual 202", resp.StatusCode, resp.Body)
+		}
+	}
+	if n := len(tbl.Items(t)); n != 0 {
+		t.Errorf("spam stored: %d items", n)
+	}
+	select {
+	case f := <-pushover.forms:
+		t.Errorf("spam notified: %v", f)
+	default:
+	}
+}
+
+func TestContactRefusesBadInputAndStoresNothing(t *testing.T) {
+	tests := []struct {
+		name   string
+		req    apitest.Request
+		status int
+		fields []string
+	}{
+		{"empty object", post(`{}`), 400, []string{"email", "message", "name"}},
+		{"bad email", post(`{"name":"A","email":"nope","message":"m"}`), 400, []string{"email"}},
+		{"blank message", post(`{"name":"A","email":"a@example.com","message":"  "}`), 400, []string{"message"}},
+		{"message too long", post(`{"name":"A","email":"a@example.com","message":"` + strings.Repeat("m", 5001) + `"}`), 400, []string{"message"}},
+		{"name too long", post(`{"name":"` + strings.Repeat("n", 101) + `","email":"a@example.com","message":"m"}`), 400, []string{"name"}},
+		{"name with control characters", post(`{"name":"A\u0000","email":"a@example.com","message":"m"}`), 400, []string{"name"}},
+		{"unknown field", post(`{"name":"A","email":"a@example.com","message":"m","phone":"1"}`), 400, []string{"phone"}},
+		{"not JSON", post(`name=A`), 400, nil},
+		{"form encoded", apitest.Request{Method: "POST", Path: "/contact", Route: "POST /contact", Body: "name=A",
+			Headers: map[string]string{"Content-Type": "application/x-www-form-urlencoded"}}, 415, nil},
+		{"too large", post(`{"name":"A","email":"a@example.com","message":"` + strings.Repeat("m", 70000) + `"}`), 413, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			pushover := newFakePushover(t, ok)
+			h, tbl, _ := setup(t, &notify.Pushover{Token: token, UserKey: userKey, URL: pushover.srv.URL})
+			p := apitest.Problem(t, apitest.Invoke(t, h.handle, tt.req), tt.status)
+			if got := apitest.Fields(p); !slices.Equal(got, tt.fields) {
+				t.Errorf("fields %v, want %v", got, tt.fields)
+			}
+			if n := len(tbl.Items(t)); n != 0 {
+				t.Errorf("%d items stored", n)
+			}
+			if len(pushover.forms) != 0 {
+				t.Errorf("a refused message was notified")
+			}
+		})
+	}
+}
+
+func TestPushoverConfiguration(t *testing.T) {
+	tests := []struct {
+		env     map[string]string
+		enabled bool
+		wantErr bool
+	}{
+		{map[string]string{}, false, false},
+		{map[string]string{"PUSHOVER_TOKEN": "t", "PUSHOVER_USER_KEY": "u"}, true, false},
+		{map[string]string{"PUSHOVER_TOKEN": "t"}, false, true},
+		{map[string]string{"PUSHOVER_USER_KEY": "u"}, false, true},
+	}
+	for _, tt := range tests {
+		n, err := pushover(func(k string) string { return tt.env[k] })
+		if (n != nil) != tt.enabled || (err != nil) != tt.wantErr {
+			t.Errorf("%v: notifier %v, err %v", tt.env, n, err)
+		}
+	}
+}

@@ -1,0 +1,34 @@
+// Command create is the Lambda function behind POST /todos: it creates a
+// todo for the caller, at most once per Idempotency-Key.
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/aws/aws-lambda-go/lambda"
+
+	"github.com/example/serverless-todo/pkg/handler"
+	"github.com/example/serverless-todo/pkg/store"
+	"github.com/example/serverless-todo/pkg/validate"
+)
+
+func main() {
+	if err := run(context.Background(), os.Getenv, os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "create:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, getenv func(string) string, stdout io.Writer) error {
+	db, err := store.Open(ctx, getenv)
+	if err != nil {
+		return err
+	}
+	h := &createHandler{store: db, validate: validate.New(), now: time.Now}
+	lambda.StartWithOptions(handler.Wrap(handler.NewLogger(stdout), h.handle), lambda.WithContext(ctx))
+	return nil
+}

@@ -1,0 +1,50 @@
+package main
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/example/serverless-todo/pkg/etag"
+	"github.com/example/serverless-todo/pkg/request"
+	"github.com/example/serverless-todo/pkg/response"
+	"github.com/example/serverless-todo/pkg/store"
+)
+
+type getHandler struct {
+	store *store.Store
+}
+
+// handle returns the todo with its ETag, or 304 when If-None-Match shows the
+// client already has this version.
+func (h *getHandler) handle(ctx context.Context, req *events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+	owner, err := request.Owner(req)
+	if err != nil {
+		return events.APIGatewayV2HTTPResponse{}, err
+	}
+	id, err := request.PathID(req, "id")
+	if err != nil {
+		return events.APIGatewayV2HTTPResponse{}, err
+	}
+	// Check the header before reading, so a malformed one costs no read.
+	if _, err := request.IfNoneMatch(req, 0); err != nil {
+		return events.APIGatewayV2HTTPResponse{}, err
+	}
+	t, err := h.store.GetTodo(ctx, owner, id)
+	if err != nil {
+		return events.APIGatewayV2HTTPResponse{}, err
+	}
+	tag := etag.Format(t.Version)
+	if match, _ := request.IfNoneMatch(req, t.Version); match {
+		resp := response.Empty(http.StatusNotModified)
+		resp.Headers["ETag"] = tag
+		return resp, nil
+	}
+	resp, err := response.JSON(http.StatusOK, t)
+	if err != nil {
+		return events.APIGatewayV2HTTPResponse{}, err
+	}
+	resp.Headers["ETag"] = tag
+	return resp, nil
+}

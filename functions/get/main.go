@@ -1,0 +1,31 @@
+// Command get is the Lambda function behind GET /todos/{id}: it returns one of the caller's todos.
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/aws/aws-lambda-go/lambda"
+
+	"github.com/example/serverless-todo/pkg/handler"
+	"github.com/example/serverless-todo/pkg/store"
+)
+
+func main() {
+	if err := run(context.Background(), os.Getenv, os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "get:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, getenv func(string) string, stdout io.Writer) error {
+	db, err := store.Open(ctx, getenv)
+	if err != nil {
+		return err
+	}
+	h := &getHandler{store: db}
+	lambda.StartWithOptions(handler.Wrap(handler.NewLogger(stdout), h.handle), lambda.WithContext(ctx))
+	return nil
+}

@@ -1,0 +1,31 @@
+// Command list is the Lambda function behind GET /todos: it pages through the caller's todos, newest first.
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/aws/aws-lambda-go/lambda"
+
+	"github.com/example/serverless-todo/pkg/handler"
+	"github.com/example/serverless-todo/pkg/store"
+)
+
+func main() {
+	if err := run(context.Background(), os.Getenv, os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "list:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, getenv func(string) string, stdout io.Writer) error {
+	db, err := store.Open(ctx, getenv)
+	if err != nil {
+		return err
+	}
+	h := &listHandler{store: db}
+	lambda.StartWithOptions(handler.Wrap(handler.NewLogger(stdout), h.handle), lambda.WithContext(ctx))
+	return nil
+}
