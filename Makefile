@@ -20,6 +20,9 @@ build: $(FUNCTIONS:%=$(BUILD_DIR)/%.zip)
 $(BUILD_DIR)/%/bootstrap: FORCE
 	$(LAMBDA_ENV) go build $(LAMBDA_FLAGS) -o $@ ./functions/$*
 
+# Keep the bootstraps beside the zips: they are the binaries to inspect.
+.SECONDARY:
+
 # -X leaves out extra file attributes, so the same binary gives the same zip.
 $(BUILD_DIR)/%.zip: $(BUILD_DIR)/%/bootstrap
 	cd $(BUILD_DIR)/$* && rm -f ../$*.zip && zip -q -X ../$*.zip bootstrap
