@@ -17,14 +17,11 @@ all: build test
 ## build: cross-compile every function to build/<name>/bootstrap and zip it to build/<name>.zip
 build: $(FUNCTIONS:%=$(BUILD_DIR)/%.zip)
 
-$(BUILD_DIR)/%/bootstrap: FORCE
-	$(LAMBDA_ENV) go build $(LAMBDA_FLAGS) -o $@ ./functions/$*
-
-# Keep the bootstraps beside the zips: they are the binaries to inspect.
-.SECONDARY:
-
-# -X leaves out extra file attributes, so the same binary gives the same zip.
-$(BUILD_DIR)/%.zip: $(BUILD_DIR)/%/bootstrap
+# Always rebuilt: Go's build cache makes an unchanged function cost nothing.
+# zip -X leaves out extra file attributes, so the same binary gives the same
+# zip.
+$(BUILD_DIR)/%.zip: FORCE
+	$(LAMBDA_ENV) go build $(LAMBDA_FLAGS) -o $(BUILD_DIR)/$*/bootstrap ./functions/$*
 	cd $(BUILD_DIR)/$* && rm -f ../$*.zip && zip -q -X ../$*.zip bootstrap
 
 # Targets that `sam build` calls for BuildMethod: makefile; it sets
