@@ -35,20 +35,14 @@ type accepted struct {
 // notification loses nothing: it is logged and recorded on the message, and
 // the sender still gets 202.
 func (h *contactHandler) handle(ctx context.Context, req *events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
-	var form contact.Form
-	if err := request.DecodeJSON(req, &form); err != nil {
+	form, err := h.parse(req)
+	if err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
 	id := ulid.Make().String()
-	// A bot that filled in the trap gets what a person gets, and so learns
-	// nothing; its message is neither validated, stored nor sent.
 	if form.IsSpam() {
 		h.log.InfoContext(ctx, "contact form spam trap", slog.String("contactId", id))
 		return response.JSON(http.StatusAccepted, accepted{ID: id})
-	}
-	form.Normalize()
-	if err := h.validate.Struct(&form); err != nil {
-		return events.APIGatewayV2HTTPResponse{}, err
 	}
 	m := contact.Message{
 		ID:        id,
@@ -64,6 +58,22 @@ func (h *contactHandler) handle(ctx context.Context, req *events.APIGatewayV2HTT
 	}
 	h.notify(ctx, &m)
 	return response.JSON(http.StatusAccepted, accepted{ID: id})
+}
+
+// parse reads the form and validates it, unless it is spam: a bot that
+// filled in the trap gets what a person gets, and so learns nothing, while
+// its message is neither validated, stored nor sent. Every error parse
+// returns is a 4xx problem.
+func (h *contactHandler) parse(req *events.APIGatewayV2HTTPRequest) (contact.Form, error) {
+	var form contact.Form
+	if err := request.DecodeJSON(req, &form); err != nil {
+		return form, err
+	}
+	if form.IsSpam() {
+		return form, nil
+	}
+	form.Normalize()
+	return form, h.validate.Struct(&form)
 }
 
 // notify tells the owner and records the outcome on the stored message. Its

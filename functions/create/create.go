@@ -25,28 +25,41 @@ type createHandler struct {
 	now      func() time.Time
 }
 
+// createRequest is what a valid POST /todos asks for.
+type createRequest struct {
+	owner string
+	// key is the Idempotency-Key, "" when there is none.
+	key string
+	new todo.New
+}
+
+// parse reads and validates the request without touching the table; every
+// error it returns is a 4xx problem.
+func (h *createHandler) parse(req *events.APIGatewayV2HTTPRequest) (createRequest, error) {
+	var r createRequest
+	var err error
+	if r.owner, err = request.Owner(req); err != nil {
+		return r, err
+	}
+	if r.key, err = request.IdempotencyKey(req); err != nil {
+		return r, err
+	}
+	if err := request.DecodeJSON(req, &r.new); err != nil {
+		return r, err
+	}
+	r.new.Normalize()
+	return r, h.validate.Struct(&r.new)
+}
+
 // handle creates a todo. With an Idempotency-Key, a retry of the same body
 // gets the first response again (marked Idempotent-Replayed) instead of a
 // second todo.
 func (h *createHandler) handle(ctx context.Context, req *events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
-	owner, err := request.Owner(req)
+	r, err := h.parse(req)
 	if err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
-	key, err := request.IdempotencyKey(req)
-	if err != nil {
-		return events.APIGatewayV2HTTPResponse{}, err
-	}
-	var in todo.New
-	if err := request.DecodeJSON(req, &in); err != nil {
-		return events.APIGatewayV2HTTPResponse{}, err
-	}
-	in.Normalize()
-	if err := h.validate.Struct(&in); err != nil {
-		return events.APIGatewayV2HTTPResponse{}, err
-	}
-
-	t := in.Todo(ulid.Make().String(), h.now())
+	t := r.new.Todo(ulid.Make().String(), h.now())
 	resp, err := response.JSON(http.StatusCreated, t)
 	if err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
@@ -54,12 +67,12 @@ func (h *createHandler) handle(ctx context.Context, req *events.APIGatewayV2HTTP
 	resp.Headers["Location"] = "/todos/" + t.ID
 	resp.Headers["ETag"] = etag.Format(t.Version)
 
-	if key == "" {
-		return resp, h.store.PutTodo(ctx, owner, t)
+	if r.key == "" {
+		return resp, h.store.PutTodo(ctx, r.owner, t)
 	}
-	replay, err := h.store.PutTodoOnce(ctx, owner, t, store.Idempotency{
-		Key:         key,
-		RequestHash: requestHash(&in),
+	replay, err := h.store.PutTodoOnce(ctx, r.owner, t, store.Idempotency{
+		Key:         r.key,
+		RequestHash: requestHash(&r.new),
 		Response:    store.SavedResponse{Status: resp.StatusCode, Headers: resp.Headers, Body: resp.Body},
 	})
 	if err != nil || replay == nil {

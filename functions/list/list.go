@@ -29,24 +29,29 @@ type page struct {
 	NextCursor string      `json:"nextCursor,omitempty"`
 }
 
+// parse reads the caller and the query parameters; every error it returns
+// is a 4xx problem. The cursor is the store's to decode: only it knows what
+// a position in the table looks like.
+func parse(req *events.APIGatewayV2HTTPRequest) (owner string, q store.ListQuery, err error) {
+	if owner, err = request.Owner(req); err != nil {
+		return "", q, err
+	}
+	if q.Limit, err = request.IntQuery(req, "limit", defaultLimit, 1, maxLimit); err != nil {
+		return "", q, err
+	}
+	if q.Done, err = request.BoolQuery(req, "done"); err != nil {
+		return "", q, err
+	}
+	q.Cursor = req.QueryStringParameters["cursor"]
+	return owner, q, nil
+}
+
 func (h *listHandler) handle(ctx context.Context, req *events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
-	owner, err := request.Owner(req)
+	owner, q, err := parse(req)
 	if err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
-	limit, err := request.IntQuery(req, "limit", defaultLimit, 1, maxLimit)
-	if err != nil {
-		return events.APIGatewayV2HTTPResponse{}, err
-	}
-	done, err := request.BoolQuery(req, "done")
-	if err != nil {
-		return events.APIGatewayV2HTTPResponse{}, err
-	}
-	p, err := h.store.ListTodos(ctx, owner, store.ListQuery{
-		Limit:  limit,
-		Cursor: req.QueryStringParameters["cursor"],
-		Done:   done,
-	})
+	p, err := h.store.ListTodos(ctx, owner, q)
 	if err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}

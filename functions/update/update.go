@@ -19,34 +19,48 @@ type updateHandler struct {
 	validate *validate.Validator
 }
 
+// updateRequest is what a valid PATCH /todos/{id} asks for.
+type updateRequest struct {
+	owner, id string
+	// version is what If-Match requires, 0 for any.
+	version int64
+	patch   todo.Patch
+}
+
+// parse reads and validates the request without touching the table; every
+// error it returns is a 4xx problem. The patch's values must obey the same
+// rules as a new todo's.
+func (h *updateHandler) parse(req *events.APIGatewayV2HTTPRequest) (updateRequest, error) {
+	var r updateRequest
+	var err error
+	if r.owner, err = request.Owner(req); err != nil {
+		return r, err
+	}
+	if r.id, err = request.PathID(req, "id"); err != nil {
+		return r, err
+	}
+	if r.version, err = request.IfMatch(req); err != nil {
+		return r, err
+	}
+	if err := request.DecodeJSON(req, &r.patch, request.MergePatchJSON, request.JSON); err != nil {
+		return r, err
+	}
+	if err := r.patch.Check(); err != nil {
+		return r, err
+	}
+	r.patch.Normalize()
+	values, fields := r.patch.Values()
+	return r, h.validate.Fields(&values, fields...)
+}
+
 // handle applies the patch in one conditional write and returns the whole
 // todo as it is now, with its new ETag.
 func (h *updateHandler) handle(ctx context.Context, req *events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
-	owner, err := request.Owner(req)
+	r, err := h.parse(req)
 	if err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
-	id, err := request.PathID(req, "id")
-	if err != nil {
-		return events.APIGatewayV2HTTPResponse{}, err
-	}
-	version, err := request.IfMatch(req)
-	if err != nil {
-		return events.APIGatewayV2HTTPResponse{}, err
-	}
-	var patch todo.Patch
-	if err := request.DecodeJSON(req, &patch, request.MergePatchJSON, request.JSON); err != nil {
-		return events.APIGatewayV2HTTPResponse{}, err
-	}
-	if err := patch.Check(); err != nil {
-		return events.APIGatewayV2HTTPResponse{}, err
-	}
-	patch.Normalize()
-	values, fields := patch.Values()
-	if err := h.validate.Fields(&values, fields...); err != nil {
-		return events.APIGatewayV2HTTPResponse{}, err
-	}
-	t, err := h.store.UpdateTodo(ctx, owner, id, &patch, version)
+	t, err := h.store.UpdateTodo(ctx, r.owner, r.id, &r.patch, r.version)
 	if err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
