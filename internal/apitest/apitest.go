@@ -9,6 +9,7 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/url"
 	"sort"
@@ -226,4 +227,18 @@ func Invoke(tb testing.TB, h handler.Func, r Request) events.APIGatewayV2HTTPRes
 		tb.Errorf("the log holds the Authorization header")
 	}
 	return resp
+}
+
+// ClientError checks that err is what a parser may return for bad input: a
+// problem with a 4xx status, its status text as title, and a detail.
+func ClientError(tb testing.TB, err error) *problem.Problem {
+	tb.Helper()
+	var p *problem.Problem
+	if !errors.As(err, &p) {
+		tb.Fatalf("error %v (%T) is not a problem", err, err)
+	}
+	if p.Status < 400 || p.Status > 499 || p.Title != http.StatusText(p.Status) || p.Detail == "" || p.Type != "about:blank" {
+		tb.Fatalf("problem %+v is not a client error", p)
+	}
+	return p
 }
