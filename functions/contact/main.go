@@ -11,8 +11,6 @@ import (
 	"os"
 	"time"
 
-	"github.com/aws/aws-lambda-go/lambda"
-
 	"github.com/example/serverless-todo/pkg/handler"
 	"github.com/example/serverless-todo/pkg/notify"
 	"github.com/example/serverless-todo/pkg/store"
@@ -37,7 +35,7 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 	}
 	log := handler.NewLogger(stdout)
 	h := &contactHandler{store: db, validate: validate.New(), notifier: notifier, log: log, now: time.Now}
-	lambda.StartWithOptions(handler.Wrap(log, h.handle), lambda.WithContext(ctx))
+	handler.Start(ctx, getenv, log, h.handle)
 	return nil
 }
 

@@ -9,8 +9,6 @@ import (
 	"os"
 	"time"
 
-	"github.com/aws/aws-lambda-go/lambda"
-
 	"github.com/example/serverless-todo/pkg/handler"
 	"github.com/example/serverless-todo/pkg/store"
 	"github.com/example/serverless-todo/pkg/validate"
@@ -29,6 +27,6 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 		return err
 	}
 	h := &createHandler{store: db, validate: validate.New(), now: time.Now}
-	lambda.StartWithOptions(handler.Wrap(handler.NewLogger(stdout), h.handle), lambda.WithContext(ctx))
+	handler.Start(ctx, getenv, handler.NewLogger(stdout), h.handle)
 	return nil
 }

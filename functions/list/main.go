@@ -7,8 +7,6 @@ import (
 	"io"
 	"os"
 
-	"github.com/aws/aws-lambda-go/lambda"
-
 	"github.com/example/serverless-todo/pkg/handler"
 	"github.com/example/serverless-todo/pkg/store"
 )
@@ -26,6 +24,6 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 		return err
 	}
 	h := &listHandler{store: db}
-	lambda.StartWithOptions(handler.Wrap(handler.NewLogger(stdout), h.handle), lambda.WithContext(ctx))
+	handler.Start(ctx, getenv, handler.NewLogger(stdout), h.handle)
 	return nil
 }

@@ -8,8 +8,6 @@ import (
 	"io"
 	"os"
 
-	"github.com/aws/aws-lambda-go/lambda"
-
 	"github.com/example/serverless-todo/pkg/handler"
 	"github.com/example/serverless-todo/pkg/store"
 	"github.com/example/serverless-todo/pkg/validate"
@@ -28,6 +26,6 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 		return err
 	}
 	h := &updateHandler{store: db, validate: validate.New()}
-	lambda.StartWithOptions(handler.Wrap(handler.NewLogger(stdout), h.handle), lambda.WithContext(ctx))
+	handler.Start(ctx, getenv, handler.NewLogger(stdout), h.handle)
 	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"runtime/debug"
 	"strings"
 	"testing"
 	"time"
@@ -159,6 +160,28 @@ func TestWrapEndsTheHandlerContextBeforeTheInvocationDeadline(t *testing.T) {
 		want := time.Until(deadline) - tt.margin
 		if diff := got - want; diff > 50*time.Millisecond || diff < -50*time.Millisecond {
 			t.Errorf("%s left: handler got %s, want about %s", tt.left, got, want)
+		}
+	}
+}
+
+func TestSetMemoryLimitFollowsTheFunctionsMemorySize(t *testing.T) {
+	before := debug.SetMemoryLimit(-1)
+	t.Cleanup(func() { debug.SetMemoryLimit(before) })
+	tests := []struct {
+		env  map[string]string
+		want int64
+	}{
+		{map[string]string{"AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "128"}, 128 << 20 / 10 * 9},
+		{map[string]string{"AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "1024"}, 1024 << 20 / 10 * 9},
+		{map[string]string{"AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "128", "GOMEMLIMIT": "50MiB"}, 12345},
+		{map[string]string{}, 12345},
+		{map[string]string{"AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "lots"}, 12345},
+	}
+	for _, tt := range tests {
+		debug.SetMemoryLimit(12345)
+		handler.SetMemoryLimit(func(k string) string { return tt.env[k] })
+		if got := debug.SetMemoryLimit(-1); got != tt.want {
+			t.Errorf("%v: limit %d, want %d", tt.env, got, tt.want)
 		}
 	}
 }

@@ -24,9 +24,9 @@ const (
 )
 
 // Open returns the store a function uses for its whole life, configured from
-// the environment: the table from TABLE_NAME, the AWS config and credentials
-// that Lambda provides, and DYNAMODB_ENDPOINT when running locally. Call it
-// once per process, before lambda.Start.
+// the environment (the table from TABLE_NAME, the AWS config and credentials
+// that Lambda provides, and DYNAMODB_ENDPOINT when running locally) and
+// warmed up. Call it once per process, before lambda.Start.
 func Open(ctx context.Context, getenv func(string) string) (*Store, error) {
 	table := getenv(EnvTable)
 	if table == "" {
@@ -36,7 +36,9 @@ func Open(ctx context.Context, getenv func(string) string) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	return New(client, table), nil
+	s := New(client, table)
+	s.Warm(ctx)
+	return s, nil
 }
 
 // NewClient returns a DynamoDB client that fails fast enough for a function
