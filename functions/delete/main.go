@@ -1,4 +1,5 @@
-// Command delete is the Lambda function behind DELETE /todos/{id}: it deletes one of the caller's todos.
+// Command delete is the Lambda function behind DELETE /todos/{id}: it
+// deletes one of the caller's todos.
 package main
 
 import (

@@ -1,4 +1,5 @@
-// Command get is the Lambda function behind GET /todos/{id}: it returns one of the caller's todos.
+// Command get is the Lambda function behind GET /todos/{id}: it returns one
+// of the caller's todos.
 package main
 
 import (

@@ -1,4 +1,5 @@
-// Command list is the Lambda function behind GET /todos: it pages through the caller's todos, newest first.
+// Command list is the Lambda function behind GET /todos: it pages through
+// the caller's todos, newest first.
 package main
 
 import (
