@@ -61,3 +61,16 @@ clean:
 	rm -rf $(BUILD_DIR) .aws-sam
 
 FORCE:
+
+## lint: gofmt, go vet, Redocly's linter on openapi.yaml, cfn-lint on template.yaml
+lint: tools
+	@unformatted="$$(gofmt -l .)"; if [ -n "$$unformatted" ]; then echo "gofmt -l: not formatted:"; echo "$$unformatted"; exit 1; fi
+	go vet ./...
+	node_modules/.bin/redocly lint openapi.yaml
+	cfn-lint template.yaml
+
+## docs: the API reference, one self-contained HTML page, in build/docs/index.html
+docs: tools
+	node_modules/.bin/redocly build-docs openapi.yaml --inlineBundle --output $(BUILD_DIR)/docs/index.html
+
+.PHONY: lint docs

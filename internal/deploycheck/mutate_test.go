@@ -1,0 +1,297 @@
+package deploycheck
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// edit replaces the first occurrence of old with new in one file of a copy
+// of the repository.
+type edit struct {
+	file, old, new string
+}
+
+// mutate copies the repository into a temporary folder and applies the
+// edits. An edit whose old text is gone fails the test: the mutation no
+// longer says anything about the files.
+func mutate(t *testing.T, edits ...edit) string {
+	t.Helper()
+	dir := t.TempDir()
+	if err := copyRepo(dir); err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range edits {
+		path := filepath.Join(dir, e.file)
+		data, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(data), e.old) {
+			t.Fatalf("%s no longer contains %q: update this mutation", e.file, e.old)
+		}
+		out := strings.Replace(string(data), e.old, e.new, 1)
+		if err := os.WriteFile(path, []byte(out), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+func runCheck(t *testing.T, dir, name string) []string {
+	t.Helper()
+	r, err := loadRepo(dir)
+	if err != nil {
+		t.Fatalf("the mutated repository does not load: %v", err)
+	}
+	for _, c := range checks {
+		if c.name == name {
+			return c.run(r)
+		}
+	}
+	t.Fatalf("no check %q", name)
+	return nil
+}
+
+func TestChecksCatchDrift(t *testing.T) {
+	tests := []struct {
+		name  string
+		edits []edit
+		check string
+		want  string
+	}{
+		{
+			name:  "an operation invoking a function the template lacks",
+			edits: []edit{{"template.yaml", "  ContactFunction:\n    Type: AWS::Serverless::Function", "  ContactFormFunction:\n    Type: AWS::Serverless::Function"}},
+			check: "integrations",
+			want:  "invokes ContactFunction, which template.yaml does not define",
+		},
+		{
+			name:  "an integration of payload format 1.0",
+			edits: []edit{{"openapi.yaml", "payloadFormatVersion: '2.0'", "payloadFormatVersion: '1.0'"}},
+			check: "integrations",
+			want:  `payloadFormatVersion is "1.0"`,
+		},
+		{
+			name:  "a route removed: its operation invokes another function",
+			edits: []edit{{"openapi.yaml", "${DeleteTodoFunction.Arn}", "${GetTodoFunction.Arn}"}},
+			check: "routes",
+			want:  "DeleteTodoFunction is not reachable by its route DELETE /todos/{id}",
+		},
+		{
+			name:  "a function reachable by a route it does not serve",
+			edits: []edit{{"openapi.yaml", "${DeleteTodoFunction.Arn}", "${GetTodoFunction.Arn}"}},
+			check: "routes",
+			want:  "GetTodoFunction is reachable by DELETE /todos/{id}, which it does not serve",
+		},
+		{
+			name:  "a function renamed in the template",
+			edits: []edit{{"template.yaml", "  ContactFunction:\n    Type: AWS::Serverless::Function", "  ContactFormFunction:\n    Type: AWS::Serverless::Function"}},
+			check: "routes",
+			want:  "template.yaml does not define ContactFunction",
+		},
+		{
+			name: "a permission dropped",
+			edits: []edit{{"template.yaml",
+				"  ContactFunctionPermission:\n    Type: AWS::Lambda::Permission\n    Properties:\n      Action: lambda:InvokeFunction\n      FunctionName: !Ref ContactFunction",
+				"  ContactFunctionPermission:\n    Type: AWS::Lambda::Permission\n    Properties:\n      Action: lambda:InvokeFunction\n      FunctionName: !Ref CreateTodoFunction"}},
+			check: "permissions",
+			want:  "ContactFunction has no permission for arn:aws:execute-api:eu-west-1:123456789012:ref-TodoApi/*/POST/contact",
+		},
+		{
+			name:  "a permission widened to every route",
+			edits: []edit{{"template.yaml", "${TodoApi}/*/POST/contact", "${TodoApi}/*/*"}},
+			check: "permissions",
+			want:  "ContactFunction may be invoked from arn:aws:execute-api:eu-west-1:123456789012:ref-TodoApi/*/*, beyond its routes",
+		},
+		{
+			name:  "a permission for any API",
+			edits: []edit{{"template.yaml", "${TodoApi}/*/GET/todos/*", "*/*/GET/todos/*"}},
+			check: "permissions",
+			want:  "GetTodoFunction may be invoked from arn:aws:execute-api:eu-west-1:123456789012:*/*/GET/todos/*",
+		},
+		{
+			name:  "a Makefile target renamed",
+			edits: []edit{{"Makefile", "build-ContactFunction:", "build-Contact:"}},
+			check: "build",
+			want:  "ContactFunction: the Makefile has no target build-ContactFunction",
+		},
+		{
+			name:  "a Makefile target building another function's folder",
+			edits: []edit{{"Makefile", "-o $(ARTIFACTS_DIR)/bootstrap ./functions/get", "-o $(ARTIFACTS_DIR)/bootstrap ./functions/list"}},
+			check: "build",
+			want:  `GetTodoFunction: build-GetTodoFunction does not run "./functions/get"`,
+		},
+		{
+			name:  "a function built by SAM's default builder",
+			edits: []edit{{"template.yaml", "    Metadata:\n      BuildMethod: makefile\n    Properties:\n      Description: POST /todos", "    Properties:\n      Description: POST /todos"}},
+			check: "build",
+			want:  `CreateTodoFunction: Metadata BuildMethod is "", want makefile`,
+		},
+		{
+			name:  "a timeout at the gateway's limit",
+			edits: []edit{{"template.yaml", "    Timeout: 10", "    Timeout: 30"}},
+			check: "runtime",
+			want:  "timeout 30 s, want one set below the gateway's 30 s",
+		},
+		{
+			name:  "a policy widened to every table",
+			edits: []edit{{"template.yaml", "                  - dynamodb:Query\n                Resource: !GetAtt TodoTable.Arn", "                  - dynamodb:Query\n                Resource: '*'"}},
+			check: "iam",
+			want:  "ListTodosFunction: may call dynamodb:Query on [*], not only on the table",
+		},
+		{
+			name:  "a policy granting an extra action",
+			edits: []edit{{"template.yaml", "                  - dynamodb:Query\n", "                  - dynamodb:Query\n                  - dynamodb:Scan\n"}},
+			check: "iam",
+			want:  "ListTodosFunction: may call [dynamodb:Scan], beyond what it needs",
+		},
+		{
+			name:  "a policy missing an action",
+			edits: []edit{{"template.yaml", "                  - dynamodb:PutItem\n                  - dynamodb:DeleteItem\n", "                  - dynamodb:PutItem\n"}},
+			check: "iam",
+			want:  "CreateTodoFunction: may not call [dynamodb:DeleteItem]",
+		},
+		{
+			name:  "a broad managed policy",
+			edits: []edit{{"template.yaml", "  GetTodoFunctionRole:\n    Type: AWS::IAM::Role\n    Properties:\n", "  GetTodoFunctionRole:\n    Type: AWS::IAM::Role\n    Properties:\n      ManagedPolicyArns:\n        - arn:aws:iam::aws:policy/AmazonDynamoDBFullAccess\n"}},
+			check: "iam",
+			want:  "GetTodoFunction: role GetTodoFunctionRole has managed policies",
+		},
+		{
+			name:  "SAM policies instead of its own role",
+			edits: []edit{{"template.yaml", "      Role: !GetAtt ListTodosFunctionRole.Arn\n", "      Policies:\n        - DynamoDBCrudPolicy:\n            TableName: !Ref TodoTable\n"}},
+			check: "iam",
+			want:  "ListTodosFunction: has SAM Policies",
+		},
+		{
+			name:  "logs to another function's log group",
+			edits: []edit{{"template.yaml", "Resource: !GetAtt CreateTodoFunctionLogGroup.Arn", "Resource: !GetAtt GetTodoFunctionLogGroup.Arn"}},
+			check: "iam",
+			want:  "CreateTodoFunction: may call logs:CreateLogStream on",
+		},
+		{
+			name:  "a log group that keeps logs forever",
+			edits: []edit{{"template.yaml", "  CreateTodoFunctionLogGroup:\n    Type: AWS::Logs::LogGroup\n    Properties:\n      RetentionInDays: !Ref LogRetentionInDays\n", "  CreateTodoFunctionLogGroup:\n    Type: AWS::Logs::LogGroup\n"}},
+			check: "logs",
+			want:  "CreateTodoFunction: log group CreateTodoFunctionLogGroup keeps logs forever",
+		},
+		{
+			name:  "a function logging to Lambda's default group",
+			edits: []edit{{"template.yaml", "      LoggingConfig:\n        LogGroup: !Ref ContactFunctionLogGroup\n", ""}},
+			check: "logs",
+			want:  "ContactFunction: has no LoggingConfig LogGroup of its own",
+		},
+		{
+			name:  "an access log field dropped",
+			edits: []edit{{"template.yaml", `,"protocol":"$context.protocol"`, ""}},
+			check: "access log",
+			want:  "the access log lacks field protocol",
+		},
+		{
+			name:  "an access log field added",
+			edits: []edit{{"template.yaml", `{"requestId":`, `{"userAgent":"$context.identity.userAgent","requestId":`}},
+			check: "access log",
+			want:  "the access log has field userAgent, which is not agreed",
+		},
+		{
+			name:  "CORS not exposing ETag",
+			edits: []edit{{"openapi.yaml", "  exposeHeaders:\n    - ETag\n", "  exposeHeaders:\n"}},
+			check: "cors",
+			want:  "CORS does not expose response header ETag",
+		},
+		{
+			name:  "CORS not allowing Idempotency-Key",
+			edits: []edit{{"openapi.yaml", "    - If-None-Match\n    - Idempotency-Key\n", "    - If-None-Match\n"}},
+			check: "cors",
+			want:  "CORS does not allow request header Idempotency-Key",
+		},
+		{
+			name:  "a /todos operation without the authorizer",
+			edits: []edit{{"openapi.yaml", "        no `nextCursor`.\n      tags: [todos]\n      security:\n        - jwt: []\n", "        no `nextCursor`.\n      tags: [todos]\n      security: []\n"}},
+			check: "authorizer",
+			want:  "GET /todos must require the jwt authorizer",
+		},
+		{
+			name:  "the authorizer on /contact",
+			edits: []edit{{"openapi.yaml", "      tags: [contact]\n      security: []\n", "      tags: [contact]\n      security:\n        - jwt: []\n"}},
+			check: "authorizer",
+			want:  "POST /contact is public but does not say security: []",
+		},
+		{
+			name:  "an authorizer trusting a fixed issuer",
+			edits: []edit{{"openapi.yaml", "              - Ref: JwtIssuer\n", "              - https://fixed.example\n"}},
+			check: "authorizer",
+			want:  "jwtConfiguration with another issuer",
+		},
+		{
+			name:  "a Pushover secret reaching every function",
+			edits: []edit{{"template.yaml", "        TABLE_NAME: !Ref TodoTable\n", "        TABLE_NAME: !Ref TodoTable\n        PUSHOVER_TOKEN: !Ref PushoverToken\n"}},
+			check: "pushover",
+			want:  "CreateTodoFunction: has PUSHOVER_TOKEN, which only ContactFunction may see",
+		},
+		{
+			name:  "a Pushover secret echoed",
+			edits: []edit{{"template.yaml", "    NoEcho: true\n    Description: Pushover user key", "    NoEcho: false\n    Description: Pushover user key"}},
+			check: "pushover",
+			want:  "parameter PushoverUserKey does not exist or is not NoEcho",
+		},
+		{
+			name:  "the table not retained",
+			edits: []edit{{"template.yaml", "    DeletionPolicy: Retain\n    UpdateReplacePolicy: Retain\n    Properties:\n      BillingMode", "    Properties:\n      BillingMode"}},
+			check: "table",
+			want:  `DeletionPolicy "" and UpdateReplacePolicy "", want Retain and Retain`,
+		},
+		{
+			name:  "the time to live on another attribute",
+			edits: []edit{{"template.yaml", "AttributeName: expiresAt", "AttributeName: ttl"}},
+			check: "table",
+			want:  `time to live on "ttl", want expiresAt`,
+		},
+		{
+			name:  "the include pointing elsewhere",
+			edits: []edit{{"template.yaml", "Location: ./openapi.yaml", "Location: ./api.yaml"}},
+			check: "api",
+			want:  `includes "./api.yaml"`,
+		},
+		{
+			name:  "warnings ignored on import",
+			edits: []edit{{"template.yaml", "FailOnWarnings: true", "FailOnWarnings: false"}},
+			check: "api",
+			want:  "FailOnWarnings is off",
+		},
+		{
+			name:  "the contact route without its own throttling",
+			edits: []edit{{"template.yaml", "        POST /contact:\n", "        POST /todos:\n"}},
+			check: "api",
+			want:  "public route POST /contact has no throttling of its own",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := mutate(t, tt.edits...)
+			got := runCheck(t, dir, tt.check)
+			for _, p := range got {
+				if strings.Contains(p, tt.want) {
+					return
+				}
+			}
+			t.Errorf("check %q reported %q, want a problem containing %q", tt.check, got, tt.want)
+		})
+	}
+}
+
+// TestEveryCheckCanFail keeps TestChecksCatchDrift honest: each check has
+// at least one mutation that it catches.
+func TestEveryCheckCanFail(t *testing.T) {
+	src, err := os.ReadFile("mutate_test.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range checks {
+		if !strings.Contains(string(src), "check: \""+c.name+"\"") {
+			t.Errorf("no mutation proves that check %q can fail", c.name)
+		}
+	}
+}

@@ -1,0 +1,594 @@
+package samtemplate
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+)
+
+// Function is an AWS::Serverless::Function, Globals merged. Values that may
+// hold intrinsic functions are left unresolved; see Resolver.
+type Function struct {
+	LogicalID     string
+	CodeURI       string
+	Handler       string
+	Runtime       string
+	Architectures []string
+	MemorySize    int
+	Timeout       int
+	Tracing       string
+	// BuildMethod is Metadata.BuildMethod, such as makefile.
+	BuildMethod string
+	// Role is the Role property; nil when SAM makes the role.
+	Role any
+	// Policies is SAM's Policies property; nil when absent.
+	Policies any
+	// Environment holds Environment.Variables.
+	Environment map[string]any
+	LogFormat   string
+	// LogGroup is LoggingConfig.LogGroup; nil when Lambda's default group
+	// is used.
+	LogGroup any
+}
+
+// Functions returns the template's functions, sorted by logical ID.
+func (t *Template) Functions() ([]Function, error) {
+	var fns []Function
+	for _, id := range t.ids(TypeFunction) {
+		f, err := function(id, t.Resources[id])
+		if err != nil {
+			return nil, fmt.Errorf("samtemplate: function %s: %w", id, err)
+		}
+		fns = append(fns, f)
+	}
+	return fns, nil
+}
+
+func function(id string, r Resource) (Function, error) {
+	p := r.Properties
+	f := Function{LogicalID: id, Role: p["Role"], Policies: p["Policies"]}
+	var err error
+	for _, s := range []struct {
+		dst *string
+		m   map[string]any
+		key string
+	}{
+		{&f.CodeURI, p, "CodeUri"},
+		{&f.Handler, p, "Handler"},
+		{&f.Runtime, p, "Runtime"},
+		{&f.Tracing, p, "Tracing"},
+		{&f.BuildMethod, r.Metadata, "BuildMethod"},
+	} {
+		if *s.dst, err = stringProp(s.m, s.key); err != nil {
+			return Function{}, err
+		}
+	}
+	if f.MemorySize, err = intProp(p, "MemorySize"); err != nil {
+		return Function{}, err
+	}
+	if f.Timeout, err = intProp(p, "Timeout"); err != nil {
+		return Function{}, err
+	}
+	if f.Architectures, err = stringsProp(p, "Architectures"); err != nil {
+		return Function{}, err
+	}
+	env, err := mapProp(p, "Environment")
+	if err != nil {
+		return Function{}, err
+	}
+	if f.Environment, err = mapProp(env, "Variables"); err != nil {
+		return Function{}, fmt.Errorf("Environment.%w", err)
+	}
+	logging, err := mapProp(p, "LoggingConfig")
+	if err != nil {
+		return Function{}, err
+	}
+	if f.LogFormat, err = stringProp(logging, "LogFormat"); err != nil {
+		return Function{}, fmt.Errorf("LoggingConfig.%w", err)
+	}
+	f.LogGroup = logging["LogGroup"]
+	return f, nil
+}
+
+// HTTPAPI is an AWS::Serverless::HttpApi, Globals merged.
+type HTTPAPI struct {
+	LogicalID string
+	// DefinitionBody is the OpenAPI document or the transform that
+	// includes it.
+	DefinitionBody any
+	// DefinitionLocation is the Location of the AWS::Include transform
+	// that DefinitionBody consists of, like ./openapi.yaml; empty when the
+	// body is not included that way.
+	DefinitionLocation   string
+	FailOnWarnings       bool
+	AccessLogDestination any
+	AccessLogFormat      string
+	DefaultRouteSettings RouteSettings
+	// RouteSettings holds the settings of single routes by route key,
+	// like "POST /contact".
+	RouteSettings map[string]RouteSettings
+}
+
+// RouteSettings are a stage's settings for one route, or for all.
+type RouteSettings struct {
+	ThrottlingRateLimit    any
+	ThrottlingBurstLimit   any
+	DetailedMetricsEnabled any
+}
+
+// HTTPAPIs returns the template's HTTP APIs, sorted by logical ID.
+func (t *Template) HTTPAPIs() ([]HTTPAPI, error) {
+	var apis []HTTPAPI
+	for _, id := range t.ids(TypeHTTPAPI) {
+		api, err := httpAPI(id, t.Resources[id])
+		if err != nil {
+			return nil, fmt.Errorf("samtemplate: HTTP API %s: %w", id, err)
+		}
+		apis = append(apis, api)
+	}
+	return apis, nil
+}
+
+func httpAPI(id string, r Resource) (HTTPAPI, error) {
+	p := r.Properties
+	api := HTTPAPI{LogicalID: id, DefinitionBody: p["DefinitionBody"], RouteSettings: map[string]RouteSettings{}}
+	if name, arg, ok := Intrinsic(api.DefinitionBody); ok && name == "Fn::Transform" {
+		tr, _ := arg.(map[string]any)
+		params, _ := tr["Parameters"].(map[string]any)
+		if tr["Name"] == "AWS::Include" {
+			loc, ok := params["Location"].(string)
+			if !ok {
+				return HTTPAPI{}, errors.New("the AWS::Include of DefinitionBody has no Location")
+			}
+			api.DefinitionLocation = loc
+		}
+	}
+	switch f := p["FailOnWarnings"].(type) {
+	case nil:
+	case bool:
+		api.FailOnWarnings = f
+	default:
+		return HTTPAPI{}, errors.New("FailOnWarnings must be true or false")
+	}
+	logs, err := mapProp(p, "AccessLogSettings")
+	if err != nil {
+		return HTTPAPI{}, err
+	}
+	api.AccessLogDestination = logs["DestinationArn"]
+	if api.AccessLogFormat, err = stringProp(logs, "Format"); err != nil {
+		return HTTPAPI{}, fmt.Errorf("AccessLogSettings.%w", err)
+	}
+	def, err := mapProp(p, "DefaultRouteSettings")
+	if err != nil {
+		return HTTPAPI{}, err
+	}
+	api.DefaultRouteSettings = routeSettings(def)
+	routes, err := mapProp(p, "RouteSettings")
+	if err != nil {
+		return HTTPAPI{}, err
+	}
+	for key, v := range routes {
+		m, ok := v.(map[string]any)
+		if !ok {
+			return HTTPAPI{}, fmt.Errorf("RouteSettings of %s must be a mapping", key)
+		}
+		api.RouteSettings[key] = routeSettings(m)
+	}
+	return api, nil
+}
+
+func routeSettings(m map[string]any) RouteSettings {
+	return RouteSettings{
+		ThrottlingRateLimit:    m["ThrottlingRateLimit"],
+		ThrottlingBurstLimit:   m["ThrottlingBurstLimit"],
+		DetailedMetricsEnabled: m["DetailedMetricsEnabled"],
+	}
+}
+
+// Table is an AWS::DynamoDB::Table: its key schema, which must be literal,
+// and the settings that may be intrinsic functions, unresolved.
+type Table struct {
+	LogicalID            string
+	BillingMode          string
+	KeySchema            []KeyElement
+	AttributeDefinitions []AttributeDefinition
+	// TTLAttribute names the time-to-live attribute; empty when TTL is off.
+	TTLAttribute        string
+	PointInTimeRecovery any
+	DeletionProtection  any
+	DeletionPolicy      string
+	UpdateReplacePolicy string
+}
+
+// KeyElement is one attribute of a key schema.
+type KeyElement struct {
+	AttributeName string
+	KeyType       string // HASH or RANGE
+}
+
+// AttributeDefinition is the type of a key attribute.
+type AttributeDefinition struct {
+	AttributeName string
+	AttributeType string // S, N or B
+}
+
+// Tables returns the template's DynamoDB tables, sorted by logical ID.
+func (t *Template) Tables() ([]Table, error) {
+	var tables []Table
+	for _, id := range t.ids(TypeTable) {
+		tb, err := table(id, t.Resources[id])
+		if err != nil {
+			return nil, fmt.Errorf("samtemplate: table %s: %w", id, err)
+		}
+		tables = append(tables, tb)
+	}
+	return tables, nil
+}
+
+func table(id string, r Resource) (Table, error) {
+	p := r.Properties
+	// A local copy of the table made without its indexes would pass tests
+	// that the real one fails, so a template with indexes is refused until
+	// this package learns them.
+	for _, unsupported := range []string{"GlobalSecondaryIndexes", "LocalSecondaryIndexes"} {
+		if _, ok := p[unsupported]; ok {
+			return Table{}, fmt.Errorf("%s are not supported", unsupported)
+		}
+	}
+	tb := Table{
+		LogicalID:           id,
+		DeletionPolicy:      r.DeletionPolicy,
+		UpdateReplacePolicy: r.UpdateReplacePolicy,
+		DeletionProtection:  p["DeletionProtectionEnabled"],
+	}
+	var err error
+	if tb.BillingMode, err = stringProp(p, "BillingMode"); err != nil {
+		return Table{}, err
+	}
+	keys, err := listProp(p, "KeySchema")
+	if err != nil {
+		return Table{}, err
+	}
+	for i, k := range keys {
+		m, ok := k.(map[string]any)
+		if !ok {
+			return Table{}, fmt.Errorf("KeySchema[%d] must be a mapping", i)
+		}
+		var e KeyElement
+		if e.AttributeName, err = stringProp(m, "AttributeName"); err != nil {
+			return Table{}, fmt.Errorf("KeySchema[%d].%w", i, err)
+		}
+		if e.KeyType, err = stringProp(m, "KeyType"); err != nil {
+			return Table{}, fmt.Errorf("KeySchema[%d].%w", i, err)
+		}
+		tb.KeySchema = append(tb.KeySchema, e)
+	}
+	if len(tb.KeySchema) == 0 {
+		return Table{}, errors.New("has no KeySchema")
+	}
+	attrs, err := listProp(p, "AttributeDefinitions")
+	if err != nil {
+		return Table{}, err
+	}
+	for i, a := range attrs {
+		m, ok := a.(map[string]any)
+		if !ok {
+			return Table{}, fmt.Errorf("AttributeDefinitions[%d] must be a mapping", i)
+		}
+		var d AttributeDefinition
+		if d.AttributeName, err = stringProp(m, "AttributeName"); err != nil {
+			return Table{}, fmt.Errorf("AttributeDefinitions[%d].%w", i, err)
+		}
+		if d.AttributeType, err = stringProp(m, "AttributeType"); err != nil {
+			return Table{}, fmt.Errorf("AttributeDefinitions[%d].%w", i, err)
+		}
+		tb.AttributeDefinitions = append(tb.AttributeDefinitions, d)
+	}
+	ttl, err := mapProp(p, "TimeToLiveSpecification")
+	if err != nil {
+		return Table{}, err
+	}
+	if enabled, _ := ttl["Enabled"].(bool); enabled {
+		if tb.TTLAttribute, err = stringProp(ttl, "AttributeName"); err != nil {
+			return Table{}, fmt.Errorf("TimeToLiveSpecification.%w", err)
+		}
+	}
+	pitr, err := mapProp(p, "PointInTimeRecoverySpecification")
+	if err != nil {
+		return Table{}, err
+	}
+	tb.PointInTimeRecovery = pitr["PointInTimeRecoveryEnabled"]
+	return tb, nil
+}
+
+// CreateTableInput returns the request that creates a table of this
+// definition under the given name: key schema, attribute definitions and
+// billing mode. The time to live is a separate request; see TTLAttribute.
+func (tb Table) CreateTableInput(name string) *dynamodb.CreateTableInput {
+	in := &dynamodb.CreateTableInput{
+		TableName:   aws.String(name),
+		BillingMode: types.BillingMode(tb.BillingMode),
+	}
+	for _, k := range tb.KeySchema {
+		in.KeySchema = append(in.KeySchema, types.KeySchemaElement{
+			AttributeName: aws.String(k.AttributeName),
+			KeyType:       types.KeyType(k.KeyType),
+		})
+	}
+	for _, a := range tb.AttributeDefinitions {
+		in.AttributeDefinitions = append(in.AttributeDefinitions, types.AttributeDefinition{
+			AttributeName: aws.String(a.AttributeName),
+			AttributeType: types.ScalarAttributeType(a.AttributeType),
+		})
+	}
+	return in
+}
+
+// UpdateTimeToLiveInput returns the request that turns on the table's time
+// to live under the given name, or nil when the table has none.
+func (tb Table) UpdateTimeToLiveInput(name string) *dynamodb.UpdateTimeToLiveInput {
+	if tb.TTLAttribute == "" {
+		return nil
+	}
+	return &dynamodb.UpdateTimeToLiveInput{
+		TableName: aws.String(name),
+		TimeToLiveSpecification: &types.TimeToLiveSpecification{
+			AttributeName: aws.String(tb.TTLAttribute),
+			Enabled:       aws.Bool(true),
+		},
+	}
+}
+
+// Permission is an AWS::Lambda::Permission.
+type Permission struct {
+	LogicalID    string
+	Action       string
+	Principal    string
+	FunctionName any
+	SourceArn    any
+}
+
+// Permissions returns the template's Lambda permissions, sorted by logical
+// ID.
+func (t *Template) Permissions() ([]Permission, error) {
+	var perms []Permission
+	for _, id := range t.ids(TypePermission) {
+		p := t.Resources[id].Properties
+		perm := Permission{LogicalID: id, FunctionName: p["FunctionName"], SourceArn: p["SourceArn"]}
+		var err error
+		if perm.Action, err = stringProp(p, "Action"); err != nil {
+			return nil, fmt.Errorf("samtemplate: permission %s: %w", id, err)
+		}
+		if perm.Principal, err = stringProp(p, "Principal"); err != nil {
+			return nil, fmt.Errorf("samtemplate: permission %s: %w", id, err)
+		}
+		perms = append(perms, perm)
+	}
+	return perms, nil
+}
+
+// Role is an AWS::IAM::Role and its inline policies.
+type Role struct {
+	LogicalID string
+	// TrustedServices are the services its trust policy lets assume it,
+	// like lambda.amazonaws.com.
+	TrustedServices   []string
+	ManagedPolicyArns []any
+	Policies          []Policy
+}
+
+// Policy is an inline policy of a role.
+type Policy struct {
+	Name       string
+	Statements []Statement
+}
+
+// Statement is a policy statement, with Action and Resource always lists.
+type Statement struct {
+	Sid    string
+	Effect string
+	// Principal is set in trust policies only.
+	Principal    any
+	Actions      []string
+	NotActions   []string
+	Resources    []any
+	NotResources []any
+	Condition    map[string]any
+}
+
+// Roles returns the template's IAM roles, sorted by logical ID.
+func (t *Template) Roles() ([]Role, error) {
+	var roles []Role
+	for _, id := range t.ids(TypeRole) {
+		r, err := role(id, t.Resources[id])
+		if err != nil {
+			return nil, fmt.Errorf("samtemplate: role %s: %w", id, err)
+		}
+		roles = append(roles, r)
+	}
+	return roles, nil
+}
+
+func role(id string, r Resource) (Role, error) {
+	p := r.Properties
+	out := Role{LogicalID: id}
+	var err error
+	if out.ManagedPolicyArns, err = listProp(p, "ManagedPolicyArns"); err != nil {
+		return Role{}, err
+	}
+	trust, err := mapProp(p, "AssumeRolePolicyDocument")
+	if err != nil {
+		return Role{}, err
+	}
+	stmts, err := statements(trust)
+	if err != nil {
+		return Role{}, fmt.Errorf("AssumeRolePolicyDocument: %w", err)
+	}
+	for _, s := range stmts {
+		if s.Effect != "Allow" {
+			continue
+		}
+		principal, _ := s.Principal.(map[string]any)
+		services, err := stringsOrString(principal["Service"])
+		if err != nil {
+			return Role{}, fmt.Errorf("AssumeRolePolicyDocument: Principal.Service %w", err)
+		}
+		out.TrustedServices = append(out.TrustedServices, services...)
+	}
+	policies, err := listProp(p, "Policies")
+	if err != nil {
+		return Role{}, err
+	}
+	for i, v := range policies {
+		m, ok := v.(map[string]any)
+		if !ok {
+			return Role{}, fmt.Errorf("property Policies[%d] must be a mapping", i)
+		}
+		var pol Policy
+		if pol.Name, err = stringProp(m, "PolicyName"); err != nil {
+			return Role{}, fmt.Errorf("Policies[%d].%w", i, err)
+		}
+		doc, err := mapProp(m, "PolicyDocument")
+		if err != nil {
+			return Role{}, fmt.Errorf("Policies[%d].%w", i, err)
+		}
+		if pol.Statements, err = statements(doc); err != nil {
+			return Role{}, fmt.Errorf("policy %s: %w", pol.Name, err)
+		}
+		out.Policies = append(out.Policies, pol)
+	}
+	return out, nil
+}
+
+// statements reads a policy document's statements.
+func statements(doc map[string]any) ([]Statement, error) {
+	var raw []any
+	switch s := doc["Statement"].(type) {
+	case nil:
+		return nil, nil
+	case []any:
+		raw = s
+	case map[string]any:
+		raw = []any{s}
+	default:
+		return nil, errors.New("Statement must be a mapping or a list")
+	}
+	out := make([]Statement, 0, len(raw))
+	for i, v := range raw {
+		m, ok := v.(map[string]any)
+		if !ok {
+			return nil, fmt.Errorf("property Statement[%d] must be a mapping", i)
+		}
+		var s Statement
+		var err error
+		if s.Sid, err = stringProp(m, "Sid"); err != nil {
+			return nil, fmt.Errorf("Statement[%d].%w", i, err)
+		}
+		if s.Effect, err = stringProp(m, "Effect"); err != nil {
+			return nil, fmt.Errorf("Statement[%d].%w", i, err)
+		}
+		if s.Actions, err = stringsOrString(m["Action"]); err != nil {
+			return nil, fmt.Errorf("Statement[%d].Action %w", i, err)
+		}
+		if s.NotActions, err = stringsOrString(m["NotAction"]); err != nil {
+			return nil, fmt.Errorf("Statement[%d].NotAction %w", i, err)
+		}
+		s.Resources = oneOrMany(m["Resource"])
+		s.NotResources = oneOrMany(m["NotResource"])
+		if c, ok := m["Condition"].(map[string]any); ok {
+			s.Condition = c
+		}
+		s.Principal = m["Principal"]
+		out = append(out, s)
+	}
+	return out, nil
+}
+
+// oneOrMany returns a list for a value that may be one item or a list.
+func oneOrMany(v any) []any {
+	switch x := v.(type) {
+	case nil:
+		return nil
+	case []any:
+		return x
+	}
+	return []any{v}
+}
+
+func stringsOrString(v any) ([]string, error) {
+	var out []string
+	for _, x := range oneOrMany(v) {
+		s, ok := x.(string)
+		if !ok {
+			return nil, fmt.Errorf("must be strings, not %v", x)
+		}
+		out = append(out, s)
+	}
+	return out, nil
+}
+
+// stringProp returns a string property, "" when absent.
+func stringProp(m map[string]any, key string) (string, error) {
+	switch v := m[key].(type) {
+	case nil:
+		return "", nil
+	case string:
+		return v, nil
+	}
+	return "", fmt.Errorf("%s must be a string", key)
+}
+
+// intProp returns an integer property, 0 when absent.
+func intProp(m map[string]any, key string) (int, error) {
+	switch v := m[key].(type) {
+	case nil:
+		return 0, nil
+	case int64:
+		return int(v), nil
+	case string:
+		if i, err := strconv.Atoi(v); err == nil {
+			return i, nil
+		}
+	}
+	return 0, fmt.Errorf("%s must be an integer", key)
+}
+
+func stringsProp(m map[string]any, key string) ([]string, error) {
+	l, err := listProp(m, key)
+	if err != nil {
+		return nil, err
+	}
+	s, err := stringsOrString(l)
+	if err != nil {
+		return nil, fmt.Errorf("%s %w", key, err)
+	}
+	return s, nil
+}
+
+// mapProp returns a mapping property, empty when absent.
+func mapProp(m map[string]any, key string) (map[string]any, error) {
+	switch v := m[key].(type) {
+	case nil:
+		return map[string]any{}, nil
+	case map[string]any:
+		if _, _, ok := Intrinsic(v); !ok {
+			return v, nil
+		}
+	}
+	return nil, fmt.Errorf("%s must be a mapping", key)
+}
+
+// listProp returns a list property, nil when absent.
+func listProp(m map[string]any, key string) ([]any, error) {
+	switch v := m[key].(type) {
+	case nil:
+		return nil, nil
+	case []any:
+		return v, nil
+	}
+	return nil, fmt.Errorf("%s must be a list", key)
+}
