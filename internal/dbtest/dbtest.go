@@ -10,17 +10,20 @@ package dbtest
 import (
 	"context"
 	"crypto/rand"
+	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/example/serverless-todo/internal/dynamodblocal"
+	"github.com/example/serverless-todo/internal/samtemplate"
 	"github.com/example/serverless-todo/pkg/store"
 )
 
@@ -96,25 +99,47 @@ func NewTable(tb testing.TB) *Table {
 // Store returns the product's store of the table.
 func (t *Table) Store() *store.Store { return store.New(t.Client, t.Name) }
 
-// CreateTable creates the table and waits until it is active.
+// CreateTable creates a table as template.yaml defines the product's table
+// (keys, billing mode, time to live), so tests run on the schema that is
+// deployed and no other.
 func CreateTable(ctx context.Context, c *dynamodb.Client, name string) error {
-	_, err := c.CreateTable(ctx, &dynamodb.CreateTableInput{
-		TableName: aws.String(name),
-		AttributeDefinitions: []types.AttributeDefinition{
-			{AttributeName: aws.String("PK"), AttributeType: types.ScalarAttributeTypeS},
-			{AttributeName: aws.String("SK"), AttributeType: types.ScalarAttributeTypeS},
-		},
-		KeySchema: []types.KeySchemaElement{
-			{AttributeName: aws.String("PK"), KeyType: types.KeyTypeHash},
-			{AttributeName: aws.String("SK"), KeyType: types.KeyTypeRange},
-		},
-		BillingMode: types.BillingModePayPerRequest,
-	})
+	def, err := tableDefinition()
 	if err != nil {
-		return fmt.Errorf("create table %s: %w", name, err)
+		return err
 	}
-	return dynamodb.NewTableExistsWaiter(c).Wait(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(name)}, 30*time.Second)
+	return def.Create(ctx, c, name)
 }
+
+// tableDefinition reads the table's definition from the repository's
+// template.yaml once per test binary.
+var tableDefinition = sync.OnceValues(func() (samtemplate.Table, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return samtemplate.Table{}, err
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			break
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return samtemplate.Table{}, errors.New("dbtest: no go.mod above the working directory")
+		}
+		dir = parent
+	}
+	tmpl, err := samtemplate.Load(filepath.Join(dir, "template.yaml"))
+	if err != nil {
+		return samtemplate.Table{}, err
+	}
+	tables, err := tmpl.Tables()
+	if err != nil {
+		return samtemplate.Table{}, err
+	}
+	if len(tables) != 1 {
+		return samtemplate.Table{}, fmt.Errorf("dbtest: template.yaml has %d tables, want 1", len(tables))
+	}
+	return tables[0], nil
+})
 
 // Items returns every item in the table. Only tests scan: they check that a
 // rejected request wrote nothing.

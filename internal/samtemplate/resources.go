@@ -1,9 +1,11 @@
 package samtemplate
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strconv"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -591,4 +593,22 @@ func listProp(m map[string]any, key string) ([]any, error) {
 		return v, nil
 	}
 	return nil, fmt.Errorf("%s must be a list", key)
+}
+
+// Create creates a table of this definition under the given name, waits
+// until it is active, and turns on its time to live: how tests and make dev
+// make their local copy of the template's table.
+func (tb Table) Create(ctx context.Context, client *dynamodb.Client, name string) error {
+	if _, err := client.CreateTable(ctx, tb.CreateTableInput(name)); err != nil {
+		return fmt.Errorf("create table %s: %w", name, err)
+	}
+	if err := dynamodb.NewTableExistsWaiter(client).Wait(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(name)}, time.Minute); err != nil {
+		return fmt.Errorf("wait for table %s: %w", name, err)
+	}
+	if in := tb.UpdateTimeToLiveInput(name); in != nil {
+		if _, err := client.UpdateTimeToLive(ctx, in); err != nil {
+			return fmt.Errorf("time to live of table %s: %w", name, err)
+		}
+	}
+	return nil
 }
