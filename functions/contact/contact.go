@@ -72,8 +72,7 @@ func (h *contactHandler) parse(req *events.APIGatewayV2HTTPRequest) (contact.For
 	if form.IsSpam() {
 		return form, nil
 	}
-	form.Normalize()
-	return form, h.validate.Struct(&form)
+	return form, form.Validate(h.validate)
 }
 
 // notify tells the owner and records the outcome on the stored message. Its

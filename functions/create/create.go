@@ -47,8 +47,7 @@ func (h *createHandler) parse(req *events.APIGatewayV2HTTPRequest) (createReques
 	if err := request.DecodeJSON(req, &r.new); err != nil {
 		return r, err
 	}
-	r.new.Normalize()
-	return r, h.validate.Struct(&r.new)
+	return r, r.new.Validate(h.validate)
 }
 
 // handle creates a todo. With an Idempotency-Key, a retry of the same body

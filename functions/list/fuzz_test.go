@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/example/serverless-todo/internal/apitest"
+	"github.com/example/serverless-todo/pkg/todo"
 )
 
 // FuzzParse checks that any GET /todos query is either valid or a 4xx
@@ -27,7 +28,7 @@ func FuzzParse(f *testing.F) {
 			apitest.ClientError(t, err)
 			return
 		}
-		if q.Limit < 1 || q.Limit > maxLimit || (setDone && q.Done == nil) {
+		if q.Limit < 1 || q.Limit > todo.MaxPageSize || (setDone && q.Done == nil) {
 			t.Fatalf("accepted %v as %+v", query, q)
 		}
 	})

@@ -12,12 +12,6 @@ import (
 	"github.com/example/serverless-todo/pkg/todo"
 )
 
-// Page sizes: limit is optional and bounded so a page stays small and fast.
-const (
-	defaultLimit = 20
-	maxLimit     = 100
-)
-
 type listHandler struct {
 	store *store.Store
 }
@@ -36,7 +30,7 @@ func parse(req *events.APIGatewayV2HTTPRequest) (owner string, q store.ListQuery
 	if owner, err = request.Owner(req); err != nil {
 		return "", q, err
 	}
-	if q.Limit, err = request.IntQuery(req, "limit", defaultLimit, 1, maxLimit); err != nil {
+	if q.Limit, err = request.IntQuery(req, "limit", todo.DefaultPageSize, 1, todo.MaxPageSize); err != nil {
 		return "", q, err
 	}
 	if q.Done, err = request.BoolQuery(req, "done"); err != nil {

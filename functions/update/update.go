@@ -42,15 +42,10 @@ func (h *updateHandler) parse(req *events.APIGatewayV2HTTPRequest) (updateReques
 	if r.version, err = request.IfMatch(req); err != nil {
 		return r, err
 	}
-	if err := request.DecodeJSON(req, &r.patch, request.MergePatchJSON, request.JSON); err != nil {
+	if err := request.DecodeMergePatch(req, &r.patch); err != nil {
 		return r, err
 	}
-	if err := r.patch.Check(); err != nil {
-		return r, err
-	}
-	r.patch.Normalize()
-	values, fields := r.patch.Values()
-	return r, h.validate.Fields(&values, fields...)
+	return r, r.patch.Validate(h.validate)
 }
 
 // handle applies the patch in one conditional write and returns the whole

@@ -25,6 +25,13 @@ func (f *Form) Normalize() {
 	f.Message = strings.TrimSpace(f.Message)
 }
 
+// Validate normalizes f and checks it against its rules;
+// *validate.Validator is the validator the functions use.
+func (f *Form) Validate(v interface{ Struct(s any) error }) error {
+	f.Normalize()
+	return v.Struct(f)
+}
+
 // IsSpam reports whether the spam trap was filled in.
 func (f *Form) IsSpam() bool { return strings.TrimSpace(f.Website) != "" }
 

@@ -33,21 +33,34 @@ const JSON = "application/json"
 // MergePatchJSON is the media type of JSON merge patches (RFC 7396).
 const MergePatchJSON = "application/merge-patch+json"
 
-// DecodeJSON decodes the body of req into v, a pointer to a struct, and is
-// the only way functions read a body. It refuses, with a problem:
+// DecodeJSON decodes a JSON body (application/json) into v, a pointer to a
+// struct. With DecodeMergePatch it is the only way functions read a body. It
+// refuses, with a problem:
 //   - a body over MaxBodyBytes (413), or no body at all (400);
-//   - a Content-Type other than the given media types, application/json by
-//     default, or a charset other than UTF-8 (415);
+//   - a Content-Type other than application/json, or a charset other than
+//     UTF-8 (415);
 //   - invalid base64 when the gateway encoded the body, invalid UTF-8,
 //     invalid or truncated JSON, more than one JSON value, nesting deeper
 //     than any valid body, and an object with a member twice (400: the
 //     standard library would keep the last silently);
+//   - null anywhere: no member of this API's bodies is ever null, and
+//     encoding/json would take it for "absent" silently (400);
 //   - members v does not have, and values of the wrong type, each named as
 //     the client spells it (400).
-func DecodeJSON(req *events.APIGatewayV2HTTPRequest, v any, mediaTypes ...string) error {
-	if len(mediaTypes) == 0 {
-		mediaTypes = []string{JSON}
-	}
+func DecodeJSON(req *events.APIGatewayV2HTTPRequest, v any) error {
+	return decode(req, v, false, JSON)
+}
+
+// DecodeMergePatch decodes a JSON merge patch (RFC 7396), sent as
+// application/merge-patch+json or application/json, into v, which is made of
+// mergepatch.Field members. It refuses what DecodeJSON refuses, except that a
+// member of the patch may be null, which asks to remove it; null deeper down
+// is refused still.
+func DecodeMergePatch(req *events.APIGatewayV2HTTPRequest, v any) error {
+	return decode(req, v, true, MergePatchJSON, JSON)
+}
+
+func decode(req *events.APIGatewayV2HTTPRequest, v any, memberNulls bool, mediaTypes ...string) error {
 	body, err := Body(req)
 	if err != nil {
 		return err
@@ -61,7 +74,7 @@ func DecodeJSON(req *events.APIGatewayV2HTTPRequest, v any, mediaTypes ...string
 	if !utf8.Valid(body) {
 		return problem.New(http.StatusBadRequest, "The body is not valid UTF-8.")
 	}
-	if err := checkStructure(body); err != nil {
+	if err := checkStructure(body, memberNulls); err != nil {
 		return err
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
@@ -120,12 +133,16 @@ func checkContentType(header string, allowed []string) error {
 
 // checkStructure walks the tokens of body once and refuses what
 // encoding/json would accept silently: duplicate members, which the last one
-// would win, and nesting that only serves to make the server work.
-func checkStructure(body []byte) error {
+// would win; null, which it takes for absent (allowed as the value of a
+// top-level member when memberNulls is set, as in a merge patch); and
+// nesting that only serves to make the server work.
+func checkStructure(body []byte, memberNulls bool) error {
 	type frame struct {
 		object  bool
 		wantKey bool
 		keys    map[string]struct{}
+		// member is the name of the member being read.
+		member string
 	}
 	var stack []frame
 	dec := json.NewDecoder(bytes.NewReader(body))
@@ -171,7 +188,19 @@ func checkStructure(body []byte) error {
 				}
 				top.keys[t] = struct{}{}
 				top.wantKey = false
+				top.member = t
 				completesValue = false
+			}
+		case nil:
+			if n := len(stack); !(memberNulls && n == 1 && stack[0].object) {
+				field := ""
+				for i := n - 1; i >= 0 && field == ""; i-- {
+					field = stack[i].member
+				}
+				if field == "" {
+					return problem.New(http.StatusBadRequest, "The body must be a JSON object, not null.")
+				}
+				return problem.Invalid("The body has a null where a value is needed.", problem.FieldError{Field: field, Message: "must not be null"})
 			}
 		}
 		if n := len(stack); completesValue && n > 0 && stack[n-1].object {

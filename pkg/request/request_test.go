@@ -95,6 +95,9 @@ func TestDecodeJSONRefusesBadBodies(t *testing.T) {
 		{"another charset", "application/json; charset=latin1", `{"title":"a"}`, false, 415, ""},
 		{"malformed content type", "application/", `{"title":"a"}`, false, 415, ""},
 		{"merge patch where JSON is wanted", "application/merge-patch+json", `{"title":"a"}`, false, 415, ""},
+		{"null member", "application/json", `{"title":null}`, false, 400, "title"},
+		{"null in an array", "application/json", `{"tags":["a",null]}`, false, 400, "tags"},
+		{"null body", "application/json", `null`, false, 400, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -122,8 +125,35 @@ func TestDecodeJSONAcceptsTheGivenMediaTypes(t *testing.T) {
 	for _, ct := range []string{"application/merge-patch+json", "application/json"} {
 		ev := apitest.Request{Method: "PATCH", Path: "/x", Body: `{"title":"a"}`, Headers: map[string]string{"content-type": ct}}.Event()
 		var p todo.Patch
-		if err := request.DecodeJSON(&ev, &p, request.MergePatchJSON, request.JSON); err != nil {
+		if err := request.DecodeMergePatch(&ev, &p); err != nil {
 			t.Fatalf("%s: %v", ct, err)
+		}
+	}
+}
+
+func TestDecodeMergePatchAllowsNullOnlyAsAMember(t *testing.T) {
+	tests := []struct {
+		body   string
+		status int
+		field  string
+	}{
+		{`{"notes":null,"tags":null}`, 0, ""},
+		{`{"tags":[null]}`, 400, "tags"},
+		{`null`, 400, ""},
+	}
+	for _, tt := range tests {
+		ev := apitest.Request{Method: "PATCH", Path: "/x", Body: tt.body, Headers: map[string]string{"content-type": "application/merge-patch+json"}}.Event()
+		var p todo.Patch
+		err := request.DecodeMergePatch(&ev, &p)
+		if tt.status == 0 {
+			if err != nil || !p.Notes.Null || !p.Tags.Null {
+				t.Errorf("%s: %v, %+v", tt.body, err, p)
+			}
+			continue
+		}
+		pr := asProblem(t, err)
+		if pr.Status != tt.status || (tt.field != "" && (len(pr.Errors) != 1 || pr.Errors[0].Field != tt.field)) {
+			t.Errorf("%s: problem %+v", tt.body, pr)
 		}
 	}
 }

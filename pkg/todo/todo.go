@@ -12,6 +12,13 @@ import (
 	"github.com/example/serverless-todo/pkg/problem"
 )
 
+// Page sizes of GET /todos: the limit is optional and bounded so that a page
+// stays small and quick to read.
+const (
+	DefaultPageSize = 20
+	MaxPageSize     = 100
+)
+
 // Todo is a todo as the API returns it and the table stores it (beside its
 // PK and SK). Empty optional fields are left out of both.
 type Todo struct {
@@ -39,6 +46,21 @@ type New struct {
 
 // Normalize trims the title, whose length limits count what is left.
 func (n *New) Normalize() { n.Title = strings.TrimSpace(n.Title) }
+
+// Validator checks a struct's fields against their validate tags;
+// *validate.Validator is the one the functions use. It is an interface so
+// that this package, which every function imports, does not link the
+// validator into the functions that never validate a body.
+type Validator interface {
+	Struct(s any) error
+	Fields(s any, fields ...string) error
+}
+
+// Validate normalizes n and checks it against its rules.
+func (n *New) Validate(v Validator) error {
+	n.Normalize()
+	return v.Struct(n)
+}
 
 // Todo returns the new todo a valid New describes, at version 1.
 func (n *New) Todo(id string, now time.Time) Todo {
@@ -105,6 +127,17 @@ func (p *Patch) Check() error {
 
 // Normalize trims a new title, as New.Normalize does.
 func (p *Patch) Normalize() { p.Title.Value = strings.TrimSpace(p.Title.Value) }
+
+// Validate checks the patch as a whole, normalizes it, and checks the values
+// it sets against the rules of New.
+func (p *Patch) Validate(v Validator) error {
+	if err := p.Check(); err != nil {
+		return err
+	}
+	p.Normalize()
+	values, fields := p.Values()
+	return v.Fields(&values, fields...)
+}
 
 // Values returns the patch's new values as a New, with the Go names of the
 // fields the patch sets, so that the rules of New validate exactly those.
