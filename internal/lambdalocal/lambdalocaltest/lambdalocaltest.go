@@ -1,0 +1,31 @@
+// Package lambdalocaltest builds the test function that lambdalocal's and
+// the gateway's tests run as a real Lambda function. Its behaviour is
+// chosen by each event; see testdata/fn.
+package lambdalocaltest
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+)
+
+// BuildFunction builds the test function for this machine, as a Lambda
+// bootstrap (static, without the RPC shim), into dir and returns its path.
+func BuildFunction(dir string) (string, error) {
+	_, self, _, ok := runtime.Caller(0)
+	if !ok {
+		return "", errors.New("lambdalocaltest: cannot locate the test function's source")
+	}
+	src := filepath.Join(filepath.Dir(self), "testdata", "fn")
+	out := filepath.Join(dir, "bootstrap")
+	cmd := exec.Command("go", "build", "-tags", "lambda.norpc", "-o", out, ".")
+	cmd.Dir = src
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if b, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("lambdalocaltest: go build: %w\n%s", err, b)
+	}
+	return out, nil
+}
