@@ -262,16 +262,24 @@ func (e *env) report(inv *invocation, took time.Duration, status string) {
 		initPart = "\tInit Duration: " + ms(initDuration)
 	}
 	billedMS := max(int64(math.Ceil(float64(billed.Microseconds())/1000)), 1)
+	peakKB := e.maxMemoryKB()
 	e.platform("REPORT RequestId: %s\tDuration: %s\tBilled Duration: %d ms\tMemory Size: %d MB\tMax Memory Used: %d MB%s%s",
-		inv.id, ms(took), billedMS, e.fn.MemoryMB, e.maxMemoryMB(), initPart, status)
+		inv.id, ms(took), billedMS, e.fn.MemoryMB, (peakKB+1023)/1024, initPart, status)
+	if e.p.svc.onReport != nil {
+		r := Report{Function: e.fn.Name, RequestID: inv.id, Duration: took, MaxMemoryKB: peakKB}
+		if first {
+			r.InitDuration = initDuration
+		}
+		e.p.svc.onReport(r)
+	}
 }
 
-// maxMemoryMB returns the most memory the process has held.
-func (e *env) maxMemoryMB() int64 {
+// maxMemoryKB returns the most memory the process has held.
+func (e *env) maxMemoryKB() int64 {
 	e.sampleMemory()
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	return (e.peakKB + 1023) / 1024
+	return e.peakKB
 }
 
 // sampleMemory updates the process's peak memory while it runs, and from

@@ -82,6 +82,24 @@ type Config struct {
 	// ShutdownTimeout is how long Close waits after SIGTERM before it
 	// kills; 0 means DefaultShutdownTimeout.
 	ShutdownTimeout time.Duration
+	// OnReport, if set, receives what each invocation's REPORT line says,
+	// for programs that measure functions rather than read their logs.
+	OnReport func(Report)
+}
+
+// Report is what Lambda reports of an invocation.
+type Report struct {
+	Function  string
+	RequestID string
+	// Duration is the invocation's own time, from the event's delivery to
+	// the function's answer.
+	Duration time.Duration
+	// InitDuration is the time from the start of the process to its first
+	// request for an event, on the environment's first invocation (a cold
+	// start); zero otherwise.
+	InitDuration time.Duration
+	// MaxMemoryKB is the most memory the process has held so far.
+	MaxMemoryKB int64
 }
 
 // Service runs functions. It is safe for concurrent use.
@@ -90,6 +108,7 @@ type Service struct {
 	initTimeout       time.Duration
 	shutdownTimeout   time.Duration
 	log               *lineLog
+	onReport          func(Report)
 	pools             map[string]*pool
 
 	mu      sync.Mutex
@@ -107,6 +126,7 @@ func New(cfg Config) (*Service, error) {
 		initTimeout:     cmp.Or(cfg.InitTimeout, DefaultInitTimeout),
 		shutdownTimeout: cmp.Or(cfg.ShutdownTimeout, DefaultShutdownTimeout),
 		log:             &lineLog{w: cfg.Log},
+		onReport:        cfg.OnReport,
 		pools:           make(map[string]*pool, len(cfg.Functions)),
 		closing:         make(chan struct{}),
 	}

@@ -754,3 +754,30 @@ func (h *holder) maxHeld() int {
 	defer h.mu.Unlock()
 	return h.max
 }
+
+func TestOnReportGetsEachInvocationsReport(t *testing.T) {
+	var mu sync.Mutex
+	var reports []lambdalocal.Report
+	s, _ := start(t, lambdalocal.Config{OnReport: func(r lambdalocal.Report) {
+		mu.Lock()
+		defer mu.Unlock()
+		reports = append(reports, r)
+	}}, fn())
+	first := invoke(t, s, `{"mode":"echo"}`)
+	second := invoke(t, s, `{"mode":"echo"}`)
+
+	mu.Lock()
+	defer mu.Unlock()
+	if len(reports) != 2 {
+		t.Fatalf("%d reports, want 2", len(reports))
+	}
+	for i, r := range reports {
+		want := []string{first.RequestID, second.RequestID}[i]
+		if r.Function != "fn" || r.RequestID != want || r.Duration <= 0 || r.MaxMemoryKB <= 0 {
+			t.Errorf("report %d = %+v, want fn, request %s, a duration and memory", i, r, want)
+		}
+	}
+	if reports[0].InitDuration <= 0 || reports[1].InitDuration != 0 {
+		t.Errorf("init durations %s and %s, want one on the cold start only", reports[0].InitDuration, reports[1].InitDuration)
+	}
+}
