@@ -31,10 +31,12 @@ import (
 // DynamoDB Local (not installed, or no Java) the run fails: a missing
 // prerequisite is never a reason to skip.
 func Main(m *testing.M) {
-	os.Exit(run(m))
+	os.Exit(Run(m))
 }
 
-func run(m *testing.M) int {
+// Run is Main without the exit, for a TestMain that has its own setup to
+// undo once the tests are done. It returns the exit code.
+func Run(m *testing.M) int {
 	if os.Getenv(store.EnvEndpoint) == "" {
 		srv, err := dynamodblocal.Start(context.Background(), dynamodblocal.Options{})
 		if err != nil {

@@ -61,21 +61,14 @@ const (
 // resolver resolves the template's intrinsic functions with stand-ins: a
 // resource's Ref is "ref-<ID>", its Arn "arn-<ID>".
 func (r *repo) resolver(params map[string]string) *samtemplate.Resolver {
-	res := &samtemplate.Resolver{
-		Template:   r.tpl,
+	return r.tpl.Resolver(samtemplate.Stack{
+		Name:       "todo-api",
+		Region:     region,
+		AccountID:  account,
 		Parameters: params,
-		Pseudo: map[string]string{
-			"AWS::Partition": "aws", "AWS::Region": region, "AWS::AccountId": account,
-			"AWS::URLSuffix": "amazonaws.com", "AWS::StackName": "todo-api",
-		},
-		Refs:  map[string]string{},
-		Attrs: map[string]string{},
-	}
-	for id := range r.tpl.Resources {
-		res.Refs[id] = "ref-" + id
-		res.Attrs[id+".Arn"] = "arn-" + id
-	}
-	return res
+		Ref:        func(id string, _ samtemplate.Resource) string { return "ref-" + id },
+		Arn:        func(id string, _ samtemplate.Resource) string { return "arn-" + id },
+	})
 }
 
 // route is an API Gateway route key, like "GET /todos/{id}".
@@ -92,30 +85,28 @@ func (r *repo) operations() map[route]*openapi3.Operation {
 	return ops
 }
 
-var integrationURI = regexp.MustCompile(`^arn:\$\{AWS::Partition\}:apigateway:\$\{AWS::Region\}:lambda:path/2015-03-31/functions/\$\{([A-Za-z0-9]+)\.Arn\}/invocations$`)
-
 // integration returns the logical ID of the function an operation's
 // x-amazon-apigateway-integration invokes, and what is wrong with the
 // integration otherwise.
 func integration(op *openapi3.Operation) (string, []string) {
-	ext, ok := op.Extensions["x-amazon-apigateway-integration"].(map[string]any)
-	if !ok {
-		return "", []string{"has no x-amazon-apigateway-integration"}
+	ig, err := samtemplate.ParseIntegration(op.Extensions["x-amazon-apigateway-integration"])
+	if err != nil {
+		return "", []string{err.Error()}
 	}
 	var wrong []string
-	for key, want := range map[string]string{"type": "aws_proxy", "httpMethod": "POST", "payloadFormatVersion": "2.0"} {
-		if got := fmt.Sprint(ext[key]); got != want {
-			wrong = append(wrong, fmt.Sprintf("integration %s is %q, want %q", key, got, want))
+	for _, f := range []struct{ key, got, want string }{
+		{"httpMethod", ig.HTTPMethod, "POST"},
+		{"payloadFormatVersion", ig.PayloadFormatVersion, "2.0"},
+		{"type", ig.Type, "aws_proxy"},
+	} {
+		if f.got != f.want {
+			wrong = append(wrong, fmt.Sprintf("integration %s is %q, want %q", f.key, f.got, f.want))
 		}
 	}
-	sort.Strings(wrong)
-	uri, _ := ext["uri"].(map[string]any)
-	sub, _ := uri["Fn::Sub"].(string)
-	m := integrationURI.FindStringSubmatch(sub)
-	if m == nil {
-		return "", append(wrong, fmt.Sprintf("integration uri %v is not the Fn::Sub of a function's invocation ARN", ext["uri"]))
+	if ig.Function == "" {
+		return "", append(wrong, fmt.Sprintf("integration uri %v is not the Fn::Sub of a function's invocation ARN", ig.URI))
 	}
-	return m[1], wrong
+	return ig.Function, wrong
 }
 
 // executeAPIArn is the ARN API Gateway invokes a function with for a route

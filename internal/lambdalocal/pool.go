@@ -3,6 +3,7 @@ package lambdalocal
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 )
@@ -137,6 +138,27 @@ func (p *pool) forget(e *env) {
 			break
 		}
 	}
+}
+
+// PIDs returns the process IDs of the named function's execution
+// environments whose processes run, idle or busy, in increasing order; nil
+// for a function the Service does not have. A test can kill one to see how
+// its caller copes with a crash mid-request.
+func (s *Service) PIDs(name string) []int {
+	p, ok := s.pools[name]
+	if !ok {
+		return nil
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var pids []int
+	for e := range p.live {
+		if e.alive() {
+			pids = append(pids, e.cmd.Process.Pid)
+		}
+	}
+	slices.Sort(pids)
+	return pids
 }
 
 // shutdown empties the pool and returns the environments it had.

@@ -10,7 +10,11 @@
 // Typed views (Functions, HTTPAPIs, Tables, Permissions, Roles) give access
 // to what the drift tests and the local gateway need, and a Resolver
 // evaluates intrinsic functions with local values for what only
-// CloudFormation knows, such as a table's name or the stack's Region.
+// CloudFormation knows, such as a table's name or the stack's Region;
+// Template.Resolver makes one for a stand-in Stack. LoadInclude reads a
+// file that AWS::Include inserts, such as an HTTP API's OpenAPI definition,
+// and ParseIntegration the x-amazon-apigateway-integration of its
+// operations.
 package samtemplate
 
 import (
