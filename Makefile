@@ -74,3 +74,17 @@ docs: tools
 	node_modules/.bin/redocly build-docs openapi.yaml --inlineBundle --output $(BUILD_DIR)/docs/index.html
 
 .PHONY: lint docs
+
+## dev: run the whole API on http://127.0.0.1:3000 (PORT=n for another port) with DynamoDB Local, data in .local; ARGS passes more flags, like ARGS=-in-memory
+# Built, then run, rather than go run: go run exits 1 when interrupted, so
+# make would report Ctrl-C as an error.
+dev: tools
+	go build -o $(BUILD_DIR)/localapi ./cmd/localapi
+	$(BUILD_DIR)/localapi serve $(if $(PORT),-port $(PORT)) $(ARGS)
+
+## token: print a token that make dev accepts, for the user SUB (default dev-user), like TOKEN=$(make token SUB=alice)
+SUB ?= dev-user
+token:
+	@go run ./cmd/localapi token -sub '$(SUB)'
+
+.PHONY: dev token
