@@ -27,7 +27,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/example/serverless-todo/internal/devauth"
 	"github.com/example/serverless-todo/internal/dynamodblocal"
@@ -206,10 +205,6 @@ func (s *Stack) createTables(ctx context.Context, tables []Table) error {
 	if err != nil {
 		return fmt.Errorf("localapi: %w", err)
 	}
-	// The SDK checks the CRC32 of DynamoDB Local's error answers (such as
-	// DescribeTable's for a missing table) against bytes it has not read,
-	// and warns of a mismatch; the answer is sound.
-	client = dynamodb.New(client.Options(), func(o *dynamodb.Options) { o.DisableValidateResponseChecksum = true })
 	for _, tb := range tables {
 		if err := ensureTable(ctx, client, tb); err != nil {
 			return fmt.Errorf("localapi: %w", err)
