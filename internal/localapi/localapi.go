@@ -27,7 +27,6 @@ import (
 	"sync"
 	"time"
 
-
 	"github.com/example/serverless-todo/internal/devauth"
 	"github.com/example/serverless-todo/internal/dynamodblocal"
 	"github.com/example/serverless-todo/internal/gateway"
