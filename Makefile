@@ -62,18 +62,28 @@ clean:
 
 FORCE:
 
-## lint: gofmt, go vet, Redocly's linter on openapi.yaml, cfn-lint on template.yaml
-lint: tools
+## lint: gofmt, go vet, staticcheck, govulncheck, Redocly's linter on openapi.yaml, cfn-lint on template.yaml
+lint: tools vulncheck
 	@unformatted="$$(gofmt -l .)"; if [ -n "$$unformatted" ]; then echo "gofmt -l: not formatted:"; echo "$$unformatted"; exit 1; fi
 	go vet ./...
+	go tool staticcheck ./...
 	node_modules/.bin/redocly lint openapi.yaml
 	cfn-lint template.yaml
+
+## vulncheck: govulncheck on the module; VULNCHECK_REQUIRED=1 fails when its database (vuln.go.dev) is out of reach
+vulncheck:
+	@out="$$(go tool govulncheck ./... 2>&1)"; status=$$?; \
+	if [ $$status -ne 0 ] && printf '%s' "$$out" | grep -q 'fetching vulnerabilities'; then \
+	  printf '%s\n' "$$out"; \
+	  if [ -n "$(VULNCHECK_REQUIRED)" ]; then exit 1; fi; \
+	  echo "govulncheck: NOT CHECKED: the vulnerability database is out of reach from this machine."; \
+	else printf '%s\n' "$$out"; exit $$status; fi
 
 ## docs: the API reference, one self-contained HTML page, in build/docs/index.html
 docs: tools
 	node_modules/.bin/redocly build-docs openapi.yaml --inlineBundle --output $(BUILD_DIR)/docs/index.html
 
-.PHONY: lint docs
+.PHONY: lint vulncheck docs
 
 ## dev: run the whole API on http://127.0.0.1:3000 (PORT=n for another port) with DynamoDB Local, data in .local; ARGS passes more flags, like ARGS=-in-memory
 # Built, then run, rather than go run: go run exits 1 when interrupted, so
