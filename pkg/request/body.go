@@ -45,8 +45,9 @@ const MergePatchJSON = "application/merge-patch+json"
 //     standard library would keep the last silently);
 //   - null anywhere: no member of this API's bodies is ever null, and
 //     encoding/json would take it for "absent" silently (400);
-//   - members v does not have, and values of the wrong type, each named as
-//     the client spells it (400).
+//   - members v does not have, spelled exactly as its json tags spell them
+//     (encoding/json alone would take "Title" for "title"), and values of
+//     the wrong type, each named as the client spells it (400).
 func DecodeJSON(req *events.APIGatewayV2HTTPRequest, v any) error {
 	return decode(req, v, false, JSON)
 }
@@ -74,7 +75,7 @@ func decode(req *events.APIGatewayV2HTTPRequest, v any, memberNulls bool, mediaT
 	if !utf8.Valid(body) {
 		return problem.New(http.StatusBadRequest, "The body is not valid UTF-8.")
 	}
-	if err := checkStructure(body, memberNulls); err != nil {
+	if err := checkStructure(body, memberNulls, members(v)); err != nil {
 		return err
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
@@ -131,12 +132,40 @@ func checkContentType(header string, allowed []string) error {
 	return unsupported
 }
 
+// members returns the JSON member names of the struct v points to.
+func members(v any) map[string]bool {
+	t := reflect.TypeOf(v)
+	for t != nil && t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t == nil || t.Kind() != reflect.Struct {
+		return nil
+	}
+	names := make(map[string]bool, t.NumField())
+	for i := range t.NumField() {
+		f := t.Field(i)
+		if !f.IsExported() {
+			continue
+		}
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		switch name {
+		case "-":
+			continue
+		case "":
+			name = f.Name
+		}
+		names[name] = true
+	}
+	return names
+}
+
 // checkStructure walks the tokens of body once and refuses what
-// encoding/json would accept silently: duplicate members, which the last one
-// would win; null, which it takes for absent (allowed as the value of a
-// top-level member when memberNulls is set, as in a merge patch); and
-// nesting that only serves to make the server work.
-func checkStructure(body []byte, memberNulls bool) error {
+// encoding/json would accept silently: a top-level member not in known
+// (when known is set), which it would match case-insensitively; duplicate
+// members, which the last one would win; null, which it takes for absent
+// (allowed as the value of a top-level member when memberNulls is set, as
+// in a merge patch); and nesting that only serves to make the server work.
+func checkStructure(body []byte, memberNulls bool, known map[string]bool) error {
 	type frame struct {
 		object  bool
 		wantKey bool
@@ -182,6 +211,9 @@ func checkStructure(body []byte, memberNulls bool) error {
 				top := &stack[n-1]
 				if _, dup := top.keys[t]; dup {
 					return problem.Invalid("The body has a member twice.", problem.FieldError{Field: t, Message: "appears more than once"})
+				}
+				if n == 1 && known != nil && !known[t] {
+					return problem.Invalid("The body has members this API does not know.", problem.FieldError{Field: t, Message: "is not allowed"})
 				}
 				if top.keys == nil {
 					top.keys = make(map[string]struct{})

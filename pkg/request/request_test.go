@@ -78,6 +78,8 @@ func TestDecodeJSONRefusesBadBodies(t *testing.T) {
 		{"an array", "application/json", `[{"title":"a"}]`, false, 400, ""},
 		{"a string", "application/json", `"a"`, false, 400, ""},
 		{"unknown member", "application/json", `{"title":"a","owner":"bob"}`, false, 400, "owner"},
+		{"a member in another case", "application/json", `{"Title":"a"}`, false, 400, "Title"},
+		{"a member in another case after the member", "application/json", `{"title":"a","TITLE":"b"}`, false, 400, "TITLE"},
 		{"duplicate member", "application/json", `{"title":"a","title":"b"}`, false, 400, "title"},
 		{"duplicate member in a nested object", "application/json", `{"title":"a","tags":[{"x":1,"x":2}]}`, false, 400, "x"},
 		{"wrong type", "application/json", `{"title":5}`, false, 400, "title"},
