@@ -222,15 +222,17 @@ func (a *api) do(t *testing.T, req request) response {
 
 // checkContract checks a response against openapi.yaml: the operation's
 // documented response for its status, its headers and its body; or, for a
-// request no operation takes, one of the answers the gateway makes itself.
+// request no operation takes, or one the gateway refuses before any
+// function runs (a missing token, a body or headers over its limits), one of
+// the answers the gateway makes itself.
 func checkContract(t *testing.T, r *http.Request, req request, resp response) {
 	t.Helper()
-	what := fmt.Sprintf("%s %s answered %d %s", req.method, req.path, resp.status, resp.body)
+	what := fmt.Sprintf("%s %s answered %d %s", req.method, shorten(req.path), resp.status, shorten(string(resp.body)))
 	if resp.header.Get("Apigw-Requestid") == "" {
 		t.Errorf("%s without an Apigw-Requestid header", what)
 	}
 	route, params, err := router.FindRoute(r)
-	if err != nil {
+	if err != nil || isGatewayAnswer(resp) || !sameShape(route.Path, r.URL.EscapedPath()) {
 		checkGatewayAnswer(t, what, req, resp)
 		return
 	}
@@ -298,6 +300,51 @@ func checkGatewayAnswer(t *testing.T, what string, req request, resp response) {
 	case !req.testOnly:
 		t.Errorf("%s: no operation of openapi.yaml takes it", what)
 	}
+}
+
+// isGatewayAnswer reports whether a response is one the gateway makes
+// itself: application/json with nothing but a message. The functions answer
+// errors as problems and everything else with bodies of their own.
+func isGatewayAnswer(resp response) bool {
+	if resp.header.Get("Content-Type") != "application/json" {
+		return false
+	}
+	var body map[string]json.RawMessage
+	if err := json.Unmarshal(resp.body, &body); err != nil {
+		return false
+	}
+	_, ok := body["message"]
+	return ok && len(body) == 1
+}
+
+// sameShape reports whether a request path has the segments of an
+// operation's path template, as the gateway matches them: the legacy
+// router also takes /todos/ for /todos and an encoded slash for a segment
+// break, and the gateway does neither.
+func sameShape(template, escapedPath string) bool {
+	want := strings.Split(template, "/")
+	got := strings.Split(escapedPath, "/")
+	if len(want) != len(got) {
+		return false
+	}
+	for i := range want {
+		if strings.HasPrefix(want[i], "{") {
+			if got[i] == "" || strings.Contains(strings.ToLower(got[i]), "%2f") {
+				return false
+			}
+		} else if want[i] != got[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// shorten keeps failure messages readable when requests are huge.
+func shorten(s string) string {
+	if len(s) > 200 {
+		return s[:200] + "..."
+	}
+	return s
 }
 
 func jsonEqual(a, b any) bool {

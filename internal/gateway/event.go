@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // The payload format 2.0 event
@@ -187,7 +188,10 @@ func (g *Gateway) event(r *http.Request, x *exchange, rt *route, params map[stri
 		},
 	}
 	if len(body) > 0 {
-		if isText(r.Header.Get("Content-Type")) {
+		// A text body that is not UTF-8 cannot be a JSON string as it is:
+		// encoding/json would swap its bad bytes for U+FFFD unseen, and
+		// the function could no longer tell that the client sent them.
+		if isText(r.Header.Get("Content-Type")) && utf8.Valid(body) {
 			ev.Body = string(body)
 		} else {
 			ev.Body = base64.StdEncoding.EncodeToString(body)
