@@ -1,3 +1,6 @@
+# Bash, for PIPESTATUS in make reliability.
+SHELL := /bin/bash
+
 # The functions, each a folder under functions/ that builds to one Lambda
 # bootstrap. Their SAM logical IDs are in template.yaml.
 FUNCTIONS := create get list update delete contact
@@ -9,7 +12,7 @@ LAMBDA_FLAGS := -tags lambda.norpc -trimpath -ldflags "-s -w"
 
 BUILD_DIR := build
 
-.PHONY: all build test fuzz tools clean
+.PHONY: all build test fuzz reliability soak tools clean
 .DEFAULT_GOAL := all
 
 all: build test
@@ -47,6 +50,18 @@ fuzz: tools
 	    go test -run '^$$' -fuzz "^$$target\$$" -fuzztime $(FUZZTIME) $$pkg; \
 	  done; \
 	done
+
+## reliability: fuzz every parser for FUZZTIME, run the end-to-end tests, and write their figures to RELIABILITY.md
+reliability: tools
+	@mkdir -p $(BUILD_DIR)
+	$(MAKE) --no-print-directory fuzz FUZZTIME=$(FUZZTIME) 2>&1 | tee $(BUILD_DIR)/fuzz.log; test $${PIPESTATUS[0]} -eq 0
+	RELIABILITY_REPORT=$(CURDIR)/RELIABILITY.md RELIABILITY_FUZZ_LOG=$(CURDIR)/$(BUILD_DIR)/fuzz.log RELIABILITY_FUZZTIME=$(FUZZTIME) \
+	  go test -count=1 ./internal/e2e
+
+## soak: the mixed-operations test with OPS operations (default 20000)
+OPS ?= 20000
+soak: tools
+	RELIABILITY_OPS=$(OPS) go test -count=1 -timeout 60m -run TestMixedOperationsMatchASequentialModel -v ./internal/e2e
 
 ## tools: Go modules and the npm-shipped DynamoDB Local and OpenAPI linter
 tools: node_modules/.package-lock.json

@@ -64,6 +64,20 @@ func TestContactFormIsAcceptedAndNotified(t *testing.T) {
 		http.Error(w, `{"status":0,"errors":["server trouble"]}`, http.StatusInternalServerError)
 	}))
 	t.Cleanup(failing.Close)
+	rejecting := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusBadRequest)
+		io.WriteString(w, `{"token":"invalid","errors":["application token is invalid"],"status":0}`)
+	}))
+	t.Cleanup(rejecting.Close)
+	// Slow: it answers only when the client gives up (or the test ends).
+	release := make(chan struct{})
+	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-r.Context().Done():
+		case <-release:
+		}
+	}))
+	t.Cleanup(func() { close(release); slow.Close() })
 
 	tests := []struct {
 		name string
@@ -75,6 +89,8 @@ func TestContactFormIsAcceptedAndNotified(t *testing.T) {
 		{"Pushover notified", fake.srv.URL + "/1/messages.json", true},
 		{"Pushover unreachable", unreachable, false},
 		{"Pushover failing", failing.URL + "/1/messages.json", false},
+		{"Pushover rejecting", rejecting.URL + "/1/messages.json", false},
+		{"Pushover slower than its timeout", slow.URL + "/1/messages.json", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -82,13 +98,33 @@ func TestContactFormIsAcceptedAndNotified(t *testing.T) {
 			a := startAPI(t, map[string]string{"PushoverToken": "app-token", "PushoverUserKey": "user-key"}, func(cfg *localapi.Config) {
 				cfg.Function("ContactFunction").Env["PUSHOVER_API_URL"] = tt.url
 			})
+			start := time.Now()
 			resp := a.do(t, request{method: "POST", path: "/contact",
 				body: `{"name":"Ada Lovelace","email":"ada@example.com","message":"Could it sort todos by due date?","website":""}`}).
 				want(t, http.StatusAccepted)
+			took, timeout := time.Since(start), a.cfg.Function("ContactFunction").Timeout
+			if took >= timeout {
+				t.Errorf("the 202 came after %s, past the function timeout of %s", took, timeout)
+			}
+			defer func() {
+				recordFigures("pushover: "+tt.name, map[string]any{"status": resp.status, "ms": took.Milliseconds(),
+					"timeoutMs": timeout.Milliseconds(), "stored": true, "notified": tt.notified, "failed": t.Failed()})
+			}()
 			var receipt struct{ ID string }
 			resp.decode(t, &receipt)
 			if !ulid.MatchString(receipt.ID) {
 				t.Errorf("receipt id %q is not a ULID", receipt.ID)
+			}
+			// The message is stored, and says whether the owner was told.
+			stored := a.contactMessage(t, receipt.ID)
+			if stored["message"] != "Could it sort todos by due date?" || stored["notified"] != tt.notified ||
+				(stored["notifyError"] != nil) == tt.notified {
+				t.Errorf("stored message %v: want it notified = %v, with a notifyError when not", stored, tt.notified)
+			}
+			for _, secret := range []string{"app-token", "user-key", "Could it sort todos by due date?"} {
+				if strings.Contains(a.log.String(), secret) {
+					t.Errorf("the log holds %q", secret)
+				}
 			}
 			if !tt.notified {
 				a.log.waitFor(t, regexp.MustCompile(`(?m)^\[ContactFunction\] \{.*"msg":"contact notification failed","contactId":"`+receipt.ID+`"`))

@@ -18,6 +18,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
@@ -59,7 +63,14 @@ func run(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, "e2e:", err)
 		return 1
 	}
-	return dbtest.Run(m)
+	code := dbtest.Run(m)
+	if report := os.Getenv("RELIABILITY_REPORT"); report != "" && code == 0 {
+		if err := writeReliability(report, os.Getenv("RELIABILITY_FUZZ_LOG"), os.Getenv("RELIABILITY_FUZZTIME")); err != nil {
+			fmt.Fprintln(os.Stderr, "e2e: writing the reliability report:", err)
+			return 1
+		}
+	}
+	return code
 }
 
 func prepare(dir string) error {
@@ -112,6 +123,12 @@ type api struct {
 // outlives it.
 func startAPI(t *testing.T, params map[string]string, configure func(*localapi.Config)) *api {
 	t.Helper()
+	return startAPIOn(t, dbtest.Endpoint(), params, configure)
+}
+
+// startAPIOn is startAPI with the DynamoDB at endpoint.
+func startAPIOn(t *testing.T, endpoint string, params map[string]string, configure func(*localapi.Config)) *api {
+	t.Helper()
 	cfg, err := localapi.Load(root, localapi.LoadOptions{
 		Parameters:  params,
 		TablePrefix: "e2e-" + strings.ToLower(rand.Text()[:10]) + "-",
@@ -128,7 +145,7 @@ func startAPI(t *testing.T, params map[string]string, configure func(*localapi.C
 	a := &api{cfg: cfg, state: t.TempDir(), log: newLogSink()}
 	a.Stack, err = localapi.Start(t.Context(), cfg, localapi.Options{
 		StateDir:         a.state,
-		DynamoDBEndpoint: dbtest.Endpoint(),
+		DynamoDBEndpoint: endpoint,
 		Log:              a.log,
 	})
 	if err != nil {
@@ -454,4 +471,29 @@ func (l *logSink) waitFor(t *testing.T, re *regexp.Regexp) {
 			t.Fatalf("no line of the log matches %v", re)
 		}
 	}
+}
+
+// contactMessage reads the stored contact message id from the API's table,
+// as plain values.
+func (a *api) contactMessage(t *testing.T, id string) map[string]any {
+	t.Helper()
+	out, err := dbtest.Client(t).GetItem(t.Context(), &dynamodb.GetItemInput{
+		TableName: aws.String(a.cfg.Tables[0].Name),
+		Key: map[string]types.AttributeValue{
+			"PK": &types.AttributeValueMemberS{Value: "CONTACT#" + id},
+			"SK": &types.AttributeValueMemberS{Value: "CONTACT"},
+		},
+		ConsistentRead: aws.Bool(true),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.Item == nil {
+		t.Fatalf("no contact message %s in the table", id)
+	}
+	var m map[string]any
+	if err := attributevalue.UnmarshalMap(out.Item, &m); err != nil {
+		t.Fatal(err)
+	}
+	return m
 }

@@ -507,4 +507,3 @@ func symmetricDifference(a, b []string) []string {
 	}
 	return out
 }
-
