@@ -127,7 +127,7 @@ func TestContactFormIsAcceptedAndNotified(t *testing.T) {
 				}
 			}
 			if !tt.notified {
-				a.log.waitFor(t, regexp.MustCompile(`(?m)^\[ContactFunction\] \{.*"msg":"contact notification failed","contactId":"`+receipt.ID+`"`))
+				a.log.WaitFor(t, regexp.MustCompile(`(?m)^\[ContactFunction\] \{.*"msg":"contact notification failed","contactId":"`+receipt.ID+`"`))
 				return
 			}
 			select {
@@ -277,7 +277,7 @@ func TestCrashingAndTimingOutFunctionsAreReplaced(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			call(tt.mode, tt.body).wantGatewayError(t, http.StatusInternalServerError)
 			for _, re := range tt.logged {
-				a.log.waitFor(t, re)
+				a.log.WaitFor(t, re)
 			}
 			if pids := a.PIDs("FaultyFunction"); slices.Contains(pids, before) {
 				t.Errorf("the failed environment's process %d still runs", before)

@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"sync"
 	"syscall"
@@ -31,6 +30,7 @@ import (
 	"github.com/example/serverless-todo/internal/devauth"
 	"github.com/example/serverless-todo/internal/lambdalocal/lambdalocaltest"
 	"github.com/example/serverless-todo/internal/localapi"
+	"github.com/example/serverless-todo/internal/logsink"
 )
 
 // root is the repository, seen from this package's folder.
@@ -114,7 +114,7 @@ type api struct {
 	*localapi.Stack
 	cfg   *localapi.Config
 	state string
-	log   *logSink
+	log   *logsink.Sink
 }
 
 // startAPI starts the API with the template's parameters set as params,
@@ -142,7 +142,7 @@ func startAPIOn(t *testing.T, endpoint string, params map[string]string, configu
 	if configure != nil {
 		configure(cfg)
 	}
-	a := &api{cfg: cfg, state: t.TempDir(), log: newLogSink()}
+	a := &api{cfg: cfg, state: t.TempDir(), log: &logsink.Sink{}}
 	a.Stack, err = localapi.Start(t.Context(), cfg, localapi.Options{
 		StateDir:         a.state,
 		DynamoDBEndpoint: endpoint,
@@ -424,52 +424,6 @@ func (r response) wantGatewayError(t *testing.T, status int) {
 	r.decode(t, &body)
 	if want := map[string]any{"message": http.StatusText(status)}; !jsonEqual(body, want) || r.header.Get("Content-Type") != "application/json" {
 		t.Errorf("%s %s, want application/json %v from the gateway", r.header.Get("Content-Type"), r.body, want)
-	}
-}
-
-// logSink is the API's log, which tests can wait on: the access log line
-// of a request is written after its response.
-type logSink struct {
-	mu      sync.Mutex
-	buf     bytes.Buffer
-	changed chan struct{} // closed, and replaced, on every write
-}
-
-func newLogSink() *logSink { return &logSink{changed: make(chan struct{})} }
-
-func (l *logSink) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.buf.Write(p)
-	close(l.changed)
-	l.changed = make(chan struct{})
-	return len(p), nil
-}
-
-func (l *logSink) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
-}
-
-// waitFor waits until a line of the log matches re.
-func (l *logSink) waitFor(t *testing.T, re *regexp.Regexp) {
-	t.Helper()
-	timeout := time.NewTimer(10 * time.Second)
-	defer timeout.Stop()
-	for {
-		l.mu.Lock()
-		found := re.Match(l.buf.Bytes())
-		changed := l.changed
-		l.mu.Unlock()
-		if found {
-			return
-		}
-		select {
-		case <-changed:
-		case <-timeout.C:
-			t.Fatalf("no line of the log matches %v", re)
-		}
 	}
 }
 

@@ -22,6 +22,7 @@ import (
 
 	"github.com/example/serverless-todo/internal/lambdalocal"
 	"github.com/example/serverless-todo/internal/lambdalocal/lambdalocaltest"
+	"github.com/example/serverless-todo/internal/logsink"
 )
 
 // testFunction is the test function's bootstrap, built once by TestMain.
@@ -87,7 +88,7 @@ func TestColdStartThenWarmReuse(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			lines := log.invocation(tt.requestID)
+			lines := invocation(log, tt.requestID)
 			if len(lines) != 3 {
 				t.Fatalf("platform lines for %s = %q, want START, END, REPORT", tt.requestID, lines)
 			}
@@ -342,9 +343,9 @@ func TestFailures(t *testing.T) {
 				t.Errorf("timed out after %v, want about %v", took, tt.timeout)
 			}
 			for _, pattern := range tt.logged {
-				log.waitFor(t, regexp.MustCompile(`(?m)`+pattern))
+				log.WaitFor(t, regexp.MustCompile(`(?m)`+pattern))
 			}
-			reports := log.matching(reportPattern)
+			reports := log.Matching(reportPattern)
 			if last := reports[len(reports)-1]; !strings.HasSuffix(last, tt.report) {
 				t.Errorf("REPORT = %q, want it to end with %q", last, tt.report)
 			}
@@ -356,7 +357,7 @@ func TestFailures(t *testing.T) {
 			if !tt.warm && !processGone(before.PID) {
 				t.Errorf("process %d of the failed environment is still running", before.PID)
 			}
-			if lines := log.invocation(after.RequestID); !tt.warm && !strings.Contains(strings.Join(lines, "\n"), "Init Duration") {
+			if lines := invocation(log, after.RequestID); !tt.warm && !strings.Contains(strings.Join(lines, "\n"), "Init Duration") {
 				t.Errorf("the invocation after the failure was not a cold start: %q", lines)
 			}
 		})
@@ -386,11 +387,11 @@ func TestInitFailures(t *testing.T) {
 			if !errors.As(err, &ie) || ie.Type != tt.wantType || ie.Message != tt.wantMsg {
 				t.Fatalf("err = %#v, want an InitError %s: %s", err, tt.wantType, tt.wantMsg)
 			}
-			log.waitFor(t, regexp.MustCompile(`(?m)^\[fn\] INIT_REPORT Init Duration: \d+\.\d\d ms\tPhase: init\tStatus: `+tt.status+`\tError Type: `+regexp.QuoteMeta(tt.wantType)+`$`))
+			log.WaitFor(t, regexp.MustCompile(`(?m)^\[fn\] INIT_REPORT Init Duration: \d+\.\d\d ms\tPhase: init\tStatus: `+tt.status+`\tError Type: `+regexp.QuoteMeta(tt.wantType)+`$`))
 			if tt.logged != "" {
-				log.waitFor(t, regexp.MustCompile(tt.logged))
+				log.WaitFor(t, regexp.MustCompile(tt.logged))
 			}
-			if got := log.matching(regexp.MustCompile(`START RequestId`)); len(got) != 0 {
+			if got := log.Matching(regexp.MustCompile(`START RequestId`)); len(got) != 0 {
 				t.Errorf("an invocation started: %q", got)
 			}
 		})
@@ -451,7 +452,7 @@ func TestFunctionOutputIsLoggedLineByLine(t *testing.T) {
 	r := invoke(t, s, `{"mode":"log","lines":["first line","second line"]}`)
 
 	// The function's lines come between its START and END lines.
-	all := log.lines()
+	all := log.Lines()
 	startAt := slices.Index(all, "[fn] START RequestId: "+r.RequestID+" Version: $LATEST")
 	endAt := slices.Index(all, "[fn] END RequestId: "+r.RequestID)
 	for _, want := range []string{"[fn] out: first line", "[fn] err: first line", "[fn] out: second line", "[fn] err: second line"} {
@@ -465,7 +466,7 @@ func TestFunctionOutputIsLoggedLineByLine(t *testing.T) {
 	}
 	// A last line without a newline is logged when the stream ends.
 	closeService(t, s)
-	log.waitFor(t, regexp.MustCompile(`(?m)^\[fn\] no newline at the end$`))
+	log.WaitFor(t, regexp.MustCompile(`(?m)^\[fn\] no newline at the end$`))
 }
 
 func TestInvokeRefusals(t *testing.T) {
@@ -533,7 +534,7 @@ func TestCloseStopsEveryProcess(t *testing.T) {
 				}
 			}
 			// Close has logged all that the processes wrote.
-			if n := len(log.matching(regexp.MustCompile(`^\[fn\] SIGTERM received, shutting down$`))); (n == 2) != tt.graceful {
+			if n := len(log.Matching(regexp.MustCompile(`^\[fn\] SIGTERM received, shutting down$`))); (n == 2) != tt.graceful {
 				t.Errorf("%d processes stopped on SIGTERM, want graceful = %v", n, tt.graceful)
 			}
 		})
@@ -551,9 +552,9 @@ func fn() lambdalocal.Function { return lambdalocal.Function{Name: "fn", Path: t
 
 // start returns a Service with fns and the log it writes; the test's
 // cleanup closes it.
-func start(t *testing.T, cfg lambdalocal.Config, fns ...lambdalocal.Function) (*lambdalocal.Service, *logSink) {
+func start(t *testing.T, cfg lambdalocal.Config, fns ...lambdalocal.Function) (*lambdalocal.Service, *logsink.Sink) {
 	t.Helper()
-	log := newLogSink()
+	log := &logsink.Sink{}
 	cfg.Functions = fns
 	cfg.Log = log
 	s, err := lambdalocal.New(cfg)
@@ -614,68 +615,9 @@ func assertJSONEqual(t *testing.T, got, want string) {
 	}
 }
 
-// logSink is a log that tests can wait on.
-type logSink struct {
-	mu      sync.Mutex
-	buf     bytes.Buffer
-	changed chan struct{} // closed, and replaced, on every write
-}
-
-func newLogSink() *logSink { return &logSink{changed: make(chan struct{})} }
-
-func (l *logSink) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.buf.Write(p)
-	close(l.changed)
-	l.changed = make(chan struct{})
-	return len(p), nil
-}
-
-func (l *logSink) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
-}
-
-func (l *logSink) lines() []string {
-	return strings.Split(strings.TrimSuffix(l.String(), "\n"), "\n")
-}
-
-func (l *logSink) matching(re *regexp.Regexp) []string {
-	var out []string
-	for _, line := range l.lines() {
-		if re.MatchString(line) {
-			out = append(out, line)
-		}
-	}
-	return out
-}
-
 // invocation returns the platform lines of one request.
-func (l *logSink) invocation(requestID string) []string {
-	return l.matching(regexp.MustCompile(`^\[fn\] (START|END|REPORT) RequestId: ` + regexp.QuoteMeta(requestID) + `\b`))
-}
-
-// waitFor waits until the log has a match for re.
-func (l *logSink) waitFor(t *testing.T, re *regexp.Regexp) {
-	t.Helper()
-	timeout := time.NewTimer(10 * time.Second)
-	defer timeout.Stop()
-	for {
-		l.mu.Lock()
-		found := re.Match(l.buf.Bytes())
-		changed := l.changed
-		l.mu.Unlock()
-		if found {
-			return
-		}
-		select {
-		case <-changed:
-		case <-timeout.C:
-			t.Fatalf("no log line matches %v in:\n%s", re, l)
-		}
-	}
+func invocation(log *logsink.Sink, requestID string) []string {
+	return log.Matching(regexp.MustCompile(`^\[fn\] (START|END|REPORT) RequestId: ` + regexp.QuoteMeta(requestID) + `\b`))
 }
 
 // holder is an HTTP endpoint that the test function's hold mode calls; it

@@ -1,7 +1,6 @@
 package localapi_test
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/json"
@@ -15,7 +14,6 @@ import (
 	"regexp"
 	"runtime"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -28,6 +26,7 @@ import (
 	"github.com/example/serverless-todo/internal/devauth"
 	"github.com/example/serverless-todo/internal/lambdalocal/lambdalocaltest"
 	"github.com/example/serverless-todo/internal/localapi"
+	"github.com/example/serverless-todo/internal/logsink"
 )
 
 // testFunction is lambdalocaltest's function, built once by TestMain. It
@@ -69,9 +68,9 @@ func echoConfig(t *testing.T, params map[string]string) *localapi.Config {
 func uniquePrefix() string { return "t-" + strings.ToLower(rand.Text()[:10]) + "-" }
 
 // start starts cfg on the test DynamoDB; the test's cleanup closes it.
-func start(t *testing.T, cfg *localapi.Config) (*localapi.Stack, *logSink) {
+func start(t *testing.T, cfg *localapi.Config) (*localapi.Stack, *logsink.Sink) {
 	t.Helper()
-	log := newLogSink()
+	log := &logsink.Sink{}
 	s, err := localapi.Start(t.Context(), cfg, localapi.Options{
 		StateDir:         t.TempDir(),
 		DynamoDBEndpoint: dbtest.Endpoint(),
@@ -285,8 +284,8 @@ func TestLogMarksEachLineWithItsSource(t *testing.T) {
 		t.Fatalf("GET /todos = %d %s", status, body)
 	}
 	// The access log line is written once the response is.
-	log.waitFor(t, regexp.MustCompile(`(?m)^\[TodoApi\] \{"requestId":"[^"]+",.*"routeKey":"GET /todos","status":"200"`))
-	log.waitFor(t, regexp.MustCompile(`(?m)^\[ListTodosFunction\] REPORT RequestId: `))
+	log.WaitFor(t, regexp.MustCompile(`(?m)^\[TodoApi\] \{"requestId":"[^"]+",.*"routeKey":"GET /todos","status":"200"`))
+	log.WaitFor(t, regexp.MustCompile(`(?m)^\[ListTodosFunction\] REPORT RequestId: `))
 }
 
 func TestCloseStopsEveryProcess(t *testing.T) {
@@ -382,46 +381,5 @@ func TestBuildRunsTheMakefileTargetForThisMachine(t *testing.T) {
 				t.Errorf("a failed build set Path %q", cfg.Functions[0].Path)
 			}
 		})
-	}
-}
-
-// logSink is a log that tests can wait on.
-type logSink struct {
-	mu      sync.Mutex
-	buf     bytes.Buffer
-	changed chan struct{} // closed, and replaced, on every write
-}
-
-func newLogSink() *logSink { return &logSink{changed: make(chan struct{})} }
-
-func (l *logSink) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.buf.Write(p)
-	close(l.changed)
-	l.changed = make(chan struct{})
-	return len(p), nil
-}
-
-// waitFor waits until the log matches re.
-func (l *logSink) waitFor(t *testing.T, re *regexp.Regexp) {
-	t.Helper()
-	timeout := time.NewTimer(10 * time.Second)
-	defer timeout.Stop()
-	for {
-		l.mu.Lock()
-		found := re.Match(l.buf.Bytes())
-		changed := l.changed
-		l.mu.Unlock()
-		if found {
-			return
-		}
-		select {
-		case <-changed:
-		case <-timeout.C:
-			l.mu.Lock()
-			defer l.mu.Unlock()
-			t.Fatalf("no log line matches %v in:\n%s", re, l.buf.String())
-		}
 	}
 }
