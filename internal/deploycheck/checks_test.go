@@ -7,6 +7,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"reflect"
+	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -196,15 +198,22 @@ func checkBuild(r *repo) []string {
 		recipe := " " + strings.Join(strings.Fields(string(out)), " ") + " "
 		for _, want := range []string{
 			" go build ", " -o /artifacts/bootstrap ", " ./functions/" + spec.folder + " ",
-			" GOOS=linux ", " GOARCH=" + goarch + " ", " CGO_ENABLED=0 ", " -tags lambda.norpc ",
+			" GOOS=linux ", " GOARCH=" + goarch + " ", " CGO_ENABLED=0 ",
 		} {
 			if !strings.Contains(recipe, want) {
 				p.add("%s: %s does not run %q:%s", id, target, strings.TrimSpace(want), recipe)
 			}
 		}
+		// The Lambda runtime client without its RPC shim, which
+		// provided.al2023 does not use.
+		if m := buildTags.FindStringSubmatch(recipe); m == nil || !slices.Contains(strings.Split(m[1], ","), "lambda.norpc") {
+			p.add("%s: %s does not build with the tag lambda.norpc:%s", id, target, recipe)
+		}
 	}
 	return p
 }
+
+var buildTags = regexp.MustCompile(` -tags (\S+) `)
 
 // checkRuntime: every function runs the Go binary on the arm64 OS-only
 // runtime, small, traced, with JSON logs, and gives up before the gateway.

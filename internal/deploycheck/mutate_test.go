@@ -124,6 +124,12 @@ func TestChecksCatchDrift(t *testing.T) {
 			want:  `GetTodoFunction: build-GetTodoFunction does not run "./functions/get"`,
 		},
 		{
+			name:  "functions built with the RPC shim",
+			edits: []edit{{"Makefile", "-tags lambda.norpc,validator_novalidatefn ", "-tags validator_novalidatefn "}},
+			check: "build",
+			want:  "CreateTodoFunction: build-CreateTodoFunction does not build with the tag lambda.norpc",
+		},
+		{
 			name:  "a function built by SAM's default builder",
 			edits: []edit{{"template.yaml", "    Metadata:\n      BuildMethod: makefile\n    Properties:\n      Description: POST /todos", "    Properties:\n      Description: POST /todos"}},
 			check: "build",

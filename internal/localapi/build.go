@@ -55,9 +55,7 @@ func build(ctx context.Context, f *Function, artifacts string) error {
 	if err := os.MkdirAll(artifacts, 0o755); err != nil {
 		return fmt.Errorf("localapi: %w", err)
 	}
-	cmd := exec.CommandContext(ctx, "make", "--no-print-directory", "-C", f.CodeDir,
-		"build-"+f.Name, "ARTIFACTS_DIR="+artifacts, hostBuildEnv)
-	cmd.Env = freshMakeEnv(os.Environ())
+	cmd := Make(ctx, f.CodeDir, "build-"+f.Name, "ARTIFACTS_DIR="+artifacts, hostBuildEnv)
 	stopGroupOnCancel(cmd)
 	cmd.WaitDelay = 5 * time.Second
 	var out bytes.Buffer
@@ -71,12 +69,17 @@ func build(ctx context.Context, f *Function, artifacts string) error {
 	return nil
 }
 
-// freshMakeEnv drops what a make that runs this program (make dev) passes
-// to the makes it starts: its command-line variables and jobserver would
-// reach the build's make as if given to it.
-func freshMakeEnv(env []string) []string {
-	return slices.DeleteFunc(slices.Clone(env), func(kv string) bool {
+// Make returns the command that runs make with args in dir, the Makefile's
+// folder. Its environment leaves out what a make that runs this program
+// (make dev, make bench) passes on to the makes it starts: its
+// command-line variables and jobserver would reach this make as if given
+// to it.
+func Make(ctx context.Context, dir string, args ...string) *exec.Cmd {
+	cmd := exec.CommandContext(ctx, "make", append([]string{"--no-print-directory"}, args...)...)
+	cmd.Dir = dir
+	cmd.Env = slices.DeleteFunc(os.Environ(), func(kv string) bool {
 		name, _, _ := strings.Cut(kv, "=")
 		return name == "MAKEFLAGS" || name == "MFLAGS" || name == "MAKELEVEL"
 	})
+	return cmd
 }

@@ -1,0 +1,141 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// goBenchmark is one result line of go test -bench -benchmem.
+type goBenchmark struct {
+	NsPerOp     float64
+	BytesPerOp  int64
+	AllocsPerOp int64
+}
+
+// handlerCPU runs every function's Go benchmarks: BenchmarkHandle, the
+// handler with DynamoDB's answers replayed in process, and its
+// BenchmarkSDK* floor, the bare SDK call doing the same DynamoDB work. It
+// builds the test binaries once, then runs each count times, the packages
+// taking turns, as go test would run them, in the package's folder. It
+// returns, by package folder (create, get, ...) and benchmark name without
+// its Benchmark prefix (Handle, SDKGetItem, ...), the run with the median
+// time.
+func handlerCPU(ctx context.Context, root, dir, endpoint, benchtime string, count int) (map[string]map[string]goBenchmark, error) {
+	const pattern = "./functions/..."
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	// A trailing separator: -o names the folder of every package's test
+	// binary.
+	build := exec.CommandContext(ctx, "go", "test", "-c", "-o", dir+string(filepath.Separator), pattern)
+	build.Dir = root
+
+	if out, err := build.CombinedOutput(); err != nil {
+		return nil, fmt.Errorf("go test -c %s: %w\n%s", pattern, err, out)
+	}
+	list := exec.CommandContext(ctx, "go", "list", "-f", "{{.Dir}}", pattern)
+	list.Dir = root
+	out, err := list.Output()
+	if err != nil {
+		return nil, fmt.Errorf("go list %s: %w", pattern, err)
+	}
+	pkgDirs := strings.Fields(string(out))
+
+	var all bytes.Buffer
+	for range count {
+		for _, pkgDir := range pkgDirs {
+			bin := filepath.Join(dir, filepath.Base(pkgDir)+".test")
+			cmd := exec.CommandContext(ctx, bin, "-test.run", "^$", "-test.bench", ".", "-test.benchmem", "-test.benchtime", benchtime)
+			cmd.Dir = pkgDir
+			// One DynamoDB Local for every package, rather than one
+			// each: the benchmarks only record its answers.
+			cmd.Env = append(os.Environ(), "DYNAMODB_ENDPOINT="+endpoint)
+			var stderr bytes.Buffer
+			cmd.Stderr = &stderr
+			out, err := cmd.Output()
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w\n%s%s", bin, err, out, stderr.Bytes())
+			}
+			all.Write(out)
+		}
+	}
+	runs, err := parseBenchmarks(all.Bytes())
+	if err != nil {
+		return nil, err
+	}
+	res := map[string]map[string]goBenchmark{}
+	for pkg, byName := range runs {
+		res[pkg] = map[string]goBenchmark{}
+		for name, rs := range byName {
+			res[pkg][name] = medianRun(rs)
+		}
+	}
+	return res, nil
+}
+
+// medianRun returns the run with the median time (the lower middle one
+// of an even count).
+func medianRun(runs []goBenchmark) goBenchmark {
+	sorted := slices.Clone(runs)
+	slices.SortFunc(sorted, func(a, b goBenchmark) int {
+		switch {
+		case a.NsPerOp < b.NsPerOp:
+			return -1
+		case a.NsPerOp > b.NsPerOp:
+			return 1
+		}
+		return 0
+	})
+	return sorted[(len(sorted)-1)/2]
+}
+
+// parseBenchmarks reads go test's benchmark output: a "pkg:" line, then
+// lines like "BenchmarkHandle-2   20000   55398 ns/op   31579 B/op   382
+// allocs/op", each benchmark once per -count. It returns the runs by the
+// package's last path element and the benchmark's name, without its
+// Benchmark prefix and GOMAXPROCS suffix.
+func parseBenchmarks(out []byte) (map[string]map[string][]goBenchmark, error) {
+	res := map[string]map[string][]goBenchmark{}
+	pkg := ""
+	sc := bufio.NewScanner(bytes.NewReader(out))
+	for sc.Scan() {
+		line := sc.Text()
+		if p, ok := strings.CutPrefix(line, "pkg: "); ok {
+			pkg = p[strings.LastIndex(p, "/")+1:]
+			continue
+		}
+		f := strings.Fields(line)
+		if len(f) == 0 || !strings.HasPrefix(f[0], "Benchmark") {
+			continue
+		}
+		if len(f) < 8 || f[3] != "ns/op" || f[5] != "B/op" || f[7] != "allocs/op" {
+			return nil, fmt.Errorf("bench: benchmark line %q is not name, iterations, ns/op, B/op, allocs/op", line)
+		}
+		if pkg == "" {
+			return nil, fmt.Errorf("bench: benchmark line %q before any pkg: line", line)
+		}
+		name := f[0][len("Benchmark"):]
+		if i := strings.LastIndex(name, "-"); i > 0 {
+			name = name[:i]
+		}
+		ns, err1 := strconv.ParseFloat(f[2], 64)
+		b, err2 := strconv.ParseInt(f[4], 10, 64)
+		allocs, err3 := strconv.ParseInt(f[6], 10, 64)
+		if err1 != nil || err2 != nil || err3 != nil {
+			return nil, fmt.Errorf("bench: benchmark line %q", line)
+		}
+		if res[pkg] == nil {
+			res[pkg] = map[string][]goBenchmark{}
+		}
+		res[pkg][name] = append(res[pkg][name], goBenchmark{NsPerOp: ns, BytesPerOp: b, AllocsPerOp: allocs})
+	}
+	return res, sc.Err()
+}
