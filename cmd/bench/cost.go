@@ -7,7 +7,7 @@ import (
 )
 
 // Prices in US East (N. Virginia), in dollars, from AWS's pricing pages
-// (docs/cost.md cites each): the first tier of each, where a month of a
+// (the README's cost section cites each): the first tier of each, where a month of a
 // few million requests stays.
 const (
 	// https://aws.amazon.com/api-gateway/pricing/

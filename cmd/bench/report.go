@@ -327,7 +327,7 @@ func (r *results) costTable(b *bytes.Buffer) {
 	u := usage(r.Warm, r.Cold, func(op operation) string { return r.Functions[op.Name] })
 	lines := costPerMillion(u, r.MemoryMB)
 	fmt.Fprintf(b, "\n### Cost of a million requests of the mix\n\n")
-	b.WriteString("US East (N. Virginia) prices, first tiers, no free tier; durations, capacity units and log bytes as measured above (docs/cost.md explains each line).\n\n")
+	b.WriteString("US East (N. Virginia) prices, first tiers, no free tier; durations, capacity units and log bytes as measured above (the README's cost section explains each line).\n\n")
 	b.WriteString("| Item | Basis | HTTP API | REST API |\n")
 	b.WriteString("|---|---|--:|--:|\n")
 	var httpTotal, restTotal float64
