@@ -24,19 +24,3 @@ func newFuncOutput(f *os.File, prefix string, log *lineLog) *funcOutput {
 // drain does nothing here: without non-blocking pipe reads, a function's
 // last lines may follow its END line.
 func (o *funcOutput) drain() {}
-
-func (o *funcOutput) copy() {
-	defer o.f.Close()
-	buf := make([]byte, 32<<10)
-	for {
-		n, err := o.f.Read(buf)
-		o.mu.Lock()
-		o.lines.write(buf[:n])
-		if err != nil {
-			o.lines.flush()
-			o.mu.Unlock()
-			return
-		}
-		o.mu.Unlock()
-	}
-}

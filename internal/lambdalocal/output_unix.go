@@ -83,19 +83,3 @@ func (o *funcOutput) drain() {
 		o.readAvailable(int(fd))
 	})
 }
-
-func (o *funcOutput) copy() {
-	defer o.f.Close()
-	buf := make([]byte, 32<<10)
-	for {
-		n, err := o.f.Read(buf)
-		o.mu.Lock()
-		o.lines.write(buf[:n])
-		if err != nil {
-			o.lines.flush()
-			o.mu.Unlock()
-			return
-		}
-		o.mu.Unlock()
-	}
-}
