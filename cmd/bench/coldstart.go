@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net/http"
 	"sync"
 	"time"
 
@@ -65,21 +64,9 @@ func measureColdStarts(ctx context.Context, l *lab, fx *fixture, n int, progress
 
 	// A start is a request to one of these: the API's routes, then the
 	// floors' own.
-	type target struct {
-		function string
-		request  func() (*http.Request, error)
-		status   int
-	}
-	var targets []target
-	for _, op := range operations {
-		fn, err := l.function(op.Route)
-		if err != nil {
-			return nil, nil, err
-		}
-		targets = append(targets, target{fn, func() (*http.Request, error) { return fx.request(ctx, srv.URL, op) }, op.Status})
-	}
-	for _, name := range []string{hello, sdkFloor} {
-		targets = append(targets, target{name, func() (*http.Request, error) { return fx.baselineRequest(ctx, srv.URL, name) }, http.StatusOK})
+	targets, err := l.targets(ctx, fx, srv.URL)
+	if err != nil {
+		return nil, nil, err
 	}
 
 	fmt.Fprintf(progress, "cold starts: %d rounds of %d binaries\n", n, len(targets))

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/http"
 	"os"
 	"strconv"
 	"sync"
@@ -55,21 +54,9 @@ func measureMemory(ctx context.Context, l *lab, fx *fixture, n int, progress io.
 	defer a.Close()
 	client := newClient()
 
-	type target struct {
-		function string
-		request  func() (*http.Request, error)
-		status   int
-	}
-	var targets []target
-	for _, op := range operations {
-		fn, err := l.function(op.Route)
-		if err != nil {
-			return nil, err
-		}
-		targets = append(targets, target{fn, func() (*http.Request, error) { return fx.request(ctx, a.URL, op) }, op.Status})
-	}
-	for _, name := range []string{hello, sdkFloor} {
-		targets = append(targets, target{name, func() (*http.Request, error) { return fx.baselineRequest(ctx, a.URL, name) }, http.StatusOK})
+	targets, err := l.targets(ctx, fx, a.URL)
+	if err != nil {
+		return nil, err
 	}
 
 	var done atomic.Int64

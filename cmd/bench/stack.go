@@ -242,3 +242,28 @@ func (w writerFunc) Write(p []byte) (int, error) {
 	w(p)
 	return len(p), nil
 }
+
+// target is a binary a measurement sends requests to, and how.
+type target struct {
+	function string
+	request  func() (*http.Request, error)
+	status   int
+}
+
+// targets returns a target for each operation of the workload, to its
+// route's function, then one for each floor, all through the gateway at
+// url.
+func (l *lab) targets(ctx context.Context, fx *fixture, url string) ([]target, error) {
+	var out []target
+	for _, op := range operations {
+		fn, err := l.function(op.Route)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, target{fn, func() (*http.Request, error) { return fx.request(ctx, url, op) }, op.Status})
+	}
+	for _, name := range []string{hello, sdkFloor} {
+		out = append(out, target{name, func() (*http.Request, error) { return fx.baselineRequest(ctx, url, name) }, http.StatusOK})
+	}
+	return out, nil
+}
