@@ -17,8 +17,10 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
@@ -68,14 +70,20 @@ func Getenv(vars map[string]string) func(string) string {
 	}
 }
 
-// Client returns a client of the test DynamoDB.
+// Client returns a client of the test DynamoDB: the functions' client, but
+// patient. Tests share the machine with the compiler and other test
+// binaries, and a request that outlasts the functions' two-second attempts
+// would be retried: a retried CreateTable then finds the table its first
+// attempt made.
 func Client(tb testing.TB) *dynamodb.Client {
 	tb.Helper()
 	c, err := store.NewClient(context.Background(), Getenv(nil))
 	if err != nil {
 		tb.Fatalf("dbtest: %v", err)
 	}
-	return c
+	return dynamodb.New(c.Options(), func(o *dynamodb.Options) {
+		o.HTTPClient = awshttp.NewBuildableClient().WithTimeout(time.Minute)
+	})
 }
 
 // Table is a table of the test DynamoDB.
