@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambdacontext"
 
+	"github.com/example/serverless-todo/pkg/problem"
 	"github.com/example/serverless-todo/pkg/response"
 )
 
@@ -49,11 +50,13 @@ func Wrap(log *slog.Logger, h Func) Lambda {
 			}()
 			resp, err = h(ctx, &req)
 		}()
+		var p *problem.Problem
 		if err != nil {
-			resp = response.Error(err)
+			p = response.ProblemFor(err)
+			resp = response.Problem(p)
 		}
 		secure(&resp)
-		logRequest(ctx, log, &req, resp.StatusCode, time.Since(start), err)
+		logRequest(ctx, log, &req, resp.StatusCode, time.Since(start), err, p)
 		return resp, nil
 	}
 }
@@ -85,7 +88,7 @@ func secure(resp *events.APIGatewayV2HTTPResponse) {
 // logRequest writes the request's one log line. It holds no body, header or
 // token: only who asked for what, and what came of it. A 5xx carries the
 // cause, which the client never sees.
-func logRequest(ctx context.Context, log *slog.Logger, req *events.APIGatewayV2HTTPRequest, status int, took time.Duration, err error) {
+func logRequest(ctx context.Context, log *slog.Logger, req *events.APIGatewayV2HTTPRequest, status int, took time.Duration, err error, p *problem.Problem) {
 	attrs := make([]slog.Attr, 0, 8)
 	attrs = append(attrs,
 		slog.String("requestId", req.RequestContext.RequestID),
@@ -109,7 +112,7 @@ func logRequest(ctx context.Context, log *slog.Logger, req *events.APIGatewayV2H
 			attrs = append(attrs, slog.String("error", err.Error()))
 		}
 	case err != nil:
-		attrs = append(attrs, slog.String("problem", response.ProblemFor(err).Error()))
+		attrs = append(attrs, slog.String("problem", p.Error()))
 	}
 	log.LogAttrs(ctx, level, "request", attrs...)
 }

@@ -38,7 +38,11 @@ func Empty(status int) events.APIGatewayV2HTTPResponse {
 // Error returns the problem response for err: the problem itself when err
 // is one, else what ProblemFor maps it to.
 func Error(err error) events.APIGatewayV2HTTPResponse {
-	p := ProblemFor(err)
+	return Problem(ProblemFor(err))
+}
+
+// Problem returns the response that carries p.
+func Problem(p *problem.Problem) events.APIGatewayV2HTTPResponse {
 	body, _ := json.Marshal(p) // a Problem always marshals
 	resp := Empty(p.Status)
 	resp.Headers["Content-Type"] = problem.ContentType
