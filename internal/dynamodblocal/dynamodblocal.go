@@ -200,9 +200,18 @@ func (s *Server) Stop() {
 }
 
 // Pause stops the process with SIGSTOP (it keeps its port but answers
-// nothing) and Resume continues it: a way to test what clients do when the
-// database hangs.
-func (s *Server) Pause() error  { return s.cmd.Process.Signal(syscall.SIGSTOP) }
+// nothing), a way to test what clients do when the database hangs. It
+// returns once every thread has stopped: a thread running when the signal
+// comes runs on until the kernel next takes the processor from it, long
+// enough to answer a request sent right after the signal.
+func (s *Server) Pause() error {
+	if err := s.cmd.Process.Signal(syscall.SIGSTOP); err != nil {
+		return err
+	}
+	return waitStopped(s.cmd.Process.Pid, 5*time.Second)
+}
+
+// Resume continues a paused process.
 func (s *Server) Resume() error { return s.cmd.Process.Signal(syscall.SIGCONT) }
 
 func freePort() (int, error) {

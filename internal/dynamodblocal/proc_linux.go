@@ -1,9 +1,57 @@
 package dynamodblocal
 
-import "syscall"
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+)
 
 // sysProcAttr asks the kernel to end the emulator when its parent dies, so a
 // crashed test or an interrupted make dev leaves no java process behind.
 func sysProcAttr() *syscall.SysProcAttr {
 	return &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM}
+}
+
+// waitStopped waits until every thread of process pid is stopped, as
+// /proc/<pid>/task/<tid>/stat tells.
+func waitStopped(pid int, timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	tick := time.NewTicker(time.Millisecond)
+	defer tick.Stop()
+	for {
+		stopped, err := allStopped(pid)
+		if err != nil || stopped {
+			return err
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("dynamodblocal: process %d did not stop within %s", pid, timeout)
+		}
+		<-tick.C
+	}
+}
+
+func allStopped(pid int) (bool, error) {
+	stats, err := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/stat", pid))
+	if err != nil || len(stats) == 0 {
+		return false, fmt.Errorf("dynamodblocal: no threads of process %d in /proc", pid)
+	}
+	for _, p := range stats {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return false, nil // a thread that ended meanwhile: look again
+		}
+		// The state follows the command name, which is in parentheses
+		// and may itself hold spaces or parentheses.
+		i := strings.LastIndexByte(string(b), ')')
+		if i < 0 || i+2 >= len(b) {
+			return false, fmt.Errorf("dynamodblocal: unreadable %s", p)
+		}
+		if state := b[i+2]; state != 'T' && state != 't' {
+			return false, nil
+		}
+	}
+	return true, nil
 }
