@@ -4,11 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -27,22 +25,7 @@ import (
 // for something else; see lambdalocaltest.
 var testFunction string
 
-func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "gateway-test-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	testFunction, err = lambdalocaltest.BuildFunction(dir)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.RemoveAll(dir)
-		os.Exit(1)
-	}
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { lambdalocaltest.Main(m, &testFunction) }
 
 // api is a gateway on loopback in front of the test function, run by
 // lambdalocal as "fn".

@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -28,22 +27,7 @@ import (
 // testFunction is the test function's bootstrap, built once by TestMain.
 var testFunction string
 
-func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "lambdalocal-test-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	testFunction, err = lambdalocaltest.BuildFunction(dir)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.RemoveAll(dir)
-		os.Exit(1)
-	}
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { lambdalocaltest.Main(m, &testFunction) }
 
 // reply is what the test function answers to a direct command.
 type reply struct {

@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"testing"
 )
 
 // BuildFunction builds the test function for this machine, as a Lambda
@@ -28,4 +29,25 @@ func BuildFunction(dir string) (string, error) {
 		return "", fmt.Errorf("lambdalocaltest: go build: %w\n%s", err, b)
 	}
 	return out, nil
+}
+
+// Main runs a test package whose tests need the test function: it builds
+// the function into a temporary folder, sets *path to it, runs the tests,
+// removes the folder and exits. A failed build fails the run.
+func Main(m *testing.M, path *string) {
+	os.Exit(run(m, path))
+}
+
+func run(m *testing.M, path *string) int {
+	dir, err := os.MkdirTemp("", "lambdalocaltest-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer os.RemoveAll(dir)
+	if *path, err = BuildFunction(dir); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	return m.Run()
 }
