@@ -24,7 +24,7 @@ var functions = []function{
 	{"ListTodosFunction", "list", []string{"GET /todos"}, []string{"dynamodb:Query"}, false},
 	{"GetTodoFunction", "get", []string{"GET /todos/{id}"}, []string{"dynamodb:GetItem"}, false},
 	{"UpdateTodoFunction", "update", []string{"PATCH /todos/{id}"}, []string{"dynamodb:UpdateItem"}, false},
-	{"DeleteTodoFunction", "delete", []string{"DELETE /todos/{id}"}, []string{"dynamodb:DeleteItem"}, false},
+	{"DeleteTodoFunction", "delete", []string{"DELETE /todos/{id}"}, []string{"dynamodb:DeleteItem", "dynamodb:PutItem", "dynamodb:GetItem"}, false},
 	{"ContactFunction", "contact", []string{"POST /contact"}, []string{"dynamodb:PutItem", "dynamodb:UpdateItem"}, true},
 }
 

@@ -59,6 +59,13 @@ func writeReliability(path, fuzzLog, fuzzTime string) error {
 	}
 	tmpl, err := template.New("reliability").Option("missingkey=error").Funcs(template.FuncMap{
 		"statuses": formatStatuses,
+		"total": func(m map[string]int) int {
+			n := 0
+			for _, v := range m {
+				n += v
+			}
+			return n
+		},
 		"fuzzExecs": func(rs []fuzzResult) string {
 			var n int64
 			for _, r := range rs {

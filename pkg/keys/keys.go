@@ -4,6 +4,7 @@
 //
 //	item              PK                SK
 //	todo              USER#<owner>      TODO#<ulid>
+//	deleted todo      USER#<owner>      TOMBSTONE#<ulid>
 //	idempotency key   USER#<owner>      IDEMPOTENCY#<key>
 //	contact message   CONTACT#<ulid>    CONTACT
 //
@@ -19,6 +20,7 @@ import "strings"
 const (
 	UserPrefix        = "USER#"
 	TodoPrefix        = "TODO#"
+	TombstonePrefix   = "TOMBSTONE#"
 	IdempotencyPrefix = "IDEMPOTENCY#"
 	ContactPrefix     = "CONTACT#"
 	// ContactSK is the sort key of every contact message: each message has
@@ -36,6 +38,11 @@ func TodoSK(id string) string { return TodoPrefix + id }
 
 // TodoID returns the todo ID in a sort key made by TodoSK.
 func TodoID(sk string) (string, bool) { return strings.CutPrefix(sk, TodoPrefix) }
+
+// TombstoneSK is the sort key of what the todo with the given ULID leaves
+// when it is deleted. It is outside the TODO# range, so listing todos never
+// reads one.
+func TombstoneSK(id string) string { return TombstonePrefix + id }
 
 // IdempotencySK is the sort key of the record of an Idempotency-Key.
 func IdempotencySK(key string) string { return IdempotencyPrefix + key }

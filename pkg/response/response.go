@@ -73,6 +73,9 @@ func ProblemFor(err error) *problem.Problem {
 		return problem.New(http.StatusConflict, "A concurrent request changed the same data. Retry.")
 	case errors.Is(err, store.ErrInvalidCursor):
 		return problem.InvalidField("cursor", "is not a cursor this API gave you")
+	case errors.Is(err, store.ErrOutcomeUnknown):
+		return problem.New(http.StatusServiceUnavailable, "The service is busy, and the change may or may not have been made. "+
+			"Retry the same request after a moment: with the same Idempotency-Key or If-Match, the retry reports the first one's outcome and never applies it twice.")
 	case errors.Is(err, store.ErrUnavailable):
 		return problem.New(http.StatusServiceUnavailable, "The service is busy. Retry after a moment.")
 	}

@@ -8,21 +8,25 @@ import (
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/example/serverless-todo/pkg/contact"
 	"github.com/example/serverless-todo/pkg/keys"
 )
 
 type contactItem struct {
-	PK   string `dynamodbav:"PK"`
-	SK   string `dynamodbav:"SK"`
-	Type string `dynamodbav:"type"`
+	PK      string `dynamodbav:"PK"`
+	SK      string `dynamodbav:"SK"`
+	Type    string `dynamodbav:"type"`
+	WriteID string `dynamodbav:"writeId"`
 	contact.Message
 }
 
-// PutContact stores a new contact message.
+// PutContact stores a new contact message. A retry that finds the message
+// its first attempt stored succeeds.
 func (s *Store) PutContact(ctx context.Context, m contact.Message) error {
-	item, err := attributevalue.MarshalMap(contactItem{PK: keys.ContactPK(m.ID), SK: keys.ContactSK, Type: typeContact, Message: m})
+	writeID := newWriteID()
+	item, err := attributevalue.MarshalMap(contactItem{PK: keys.ContactPK(m.ID), SK: keys.ContactSK, Type: typeContact, WriteID: writeID, Message: m})
 	if err != nil {
 		return fmt.Errorf("store: marshal contact message: %w", err)
 	}
@@ -31,17 +35,22 @@ func (s *Store) PutContact(ctx context.Context, m contact.Message) error {
 		return fmt.Errorf("store: build condition: %w", err)
 	}
 	_, err = s.client.PutItem(ctx, &dynamodb.PutItemInput{
-		TableName:                 aws.String(s.table),
-		Item:                      item,
-		ConditionExpression:       expr.Condition(),
-		ExpressionAttributeNames:  expr.Names(),
-		ExpressionAttributeValues: expr.Values(),
+		TableName:                           aws.String(s.table),
+		Item:                                item,
+		ConditionExpression:                 expr.Condition(),
+		ExpressionAttributeNames:            expr.Names(),
+		ExpressionAttributeValues:           expr.Values(),
+		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 	})
-	return classify(err)
+	if madeBy(err, writeID) {
+		return nil
+	}
+	return classifyWrite(err)
 }
 
 // SetContactNotified records whether the owner was told of message id and,
-// if a notification failed, why.
+// if a notification failed, why. It sets the same values however often it
+// runs, so a retry of it is harmless.
 func (s *Store) SetContactNotified(ctx context.Context, id string, notified bool, failure string) error {
 	update := expression.Set(expression.Name("notified"), expression.Value(notified))
 	if failure != "" {

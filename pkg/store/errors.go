@@ -29,6 +29,17 @@ func classify(err error) error {
 	return err
 }
 
+// classifyWrite is classify for a write: a write that may have reached
+// DynamoDB without an answer coming back may have been made, so what a retry
+// may fix is also ErrOutcomeUnknown. Throttling alone would mean it was not,
+// but an earlier attempt of the same call may have gone unanswered.
+func classifyWrite(err error) error {
+	if err != nil && !isConflict(err) && isUnavailable(err) {
+		return fmt.Errorf("%w: %w: %w", ErrOutcomeUnknown, ErrUnavailable, err)
+	}
+	return classify(err)
+}
+
 func isConflict(err error) bool {
 	var conflict *types.TransactionConflictException
 	if errors.As(err, &conflict) {

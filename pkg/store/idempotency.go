@@ -81,6 +81,10 @@ type idempotencyItem struct {
 // response back and writes nothing; with another body it gets
 // ErrIdempotencyKeyReused; while the first is still running it gets
 // ErrIdempotencyInFlight.
+//
+// A call that cannot know whether it wrote the todo (ErrOutcomeUnknown)
+// leaves the key as it found it or completed, never released half-way: the
+// client's retry with the key then replays the todo, or makes it.
 func (s *Store) PutTodoOnce(ctx context.Context, owner string, t todo.Todo, idem Idempotency) (*SavedResponse, error) {
 	now := s.now()
 	lockUntil := now.Add(defaultLockTTL)
@@ -98,10 +102,14 @@ func (s *Store) PutTodoOnce(ctx context.Context, owner string, t todo.Todo, idem
 		ExpiresAt:     now.Add(IdempotencyTTL).Unix(),
 	}
 	if saved, err := s.lockKey(ctx, rec, now); saved != nil || err != nil {
+		if errors.Is(err, ErrOutcomeUnknown) {
+			// The lock may have been taken: free it for the retry.
+			s.releaseKey(ctx, rec)
+		}
 		return saved, err
 	}
 
-	put, err := s.newTodoPut(owner, t)
+	put, todoWriteID, err := s.newTodoPut(owner, t)
 	if err != nil {
 		s.releaseKey(ctx, rec)
 		return nil, err
@@ -138,14 +146,22 @@ func (s *Store) PutTodoOnce(ctx context.Context, owner string, t todo.Todo, idem
 		return nil, nil
 	}
 	var canceled *types.TransactionCanceledException
-	if errors.As(err, &canceled) && len(canceled.CancellationReasons) == 2 &&
-		aws.ToString(canceled.CancellationReasons[1].Code) == "ConditionalCheckFailed" {
-		// Our lock expired and another request with the same body took the
-		// key over: it is the one in flight now.
-		return nil, ErrIdempotencyInFlight
+	if errors.As(err, &canceled) && len(canceled.CancellationReasons) == 2 {
+		reasons := canceled.CancellationReasons
+		switch {
+		case aws.ToString(reasons[1].Code) == conditionalCheckFailed:
+			// Our lock expired and another request with the same body took
+			// the key over: it is the one in flight now.
+			return nil, ErrIdempotencyInFlight
+		case aws.ToString(reasons[0].Code) == conditionalCheckFailed && writeIDOf(reasons[0].Item) == todoWriteID:
+			// A retry of the transaction after its first attempt committed
+			// (DynamoDB answers that with success while it remembers the
+			// ClientRequestToken; this covers the rest).
+			return nil, nil
+		}
 	}
 	s.releaseKey(ctx, rec)
-	return nil, classify(err)
+	return nil, classifyWrite(err)
 }
 
 // lockKey writes the pending record unless the key is taken. A taken key
@@ -176,13 +192,16 @@ func (s *Store) lockKey(ctx context.Context, rec idempotencyItem, now time.Time)
 	})
 	var ccf *types.ConditionalCheckFailedException
 	if !errors.As(err, &ccf) {
-		return nil, classify(err)
+		return nil, classifyWrite(err)
 	}
 	var old idempotencyItem
 	if err := attributevalue.UnmarshalMap(ccf.Item, &old); err != nil {
 		return nil, fmt.Errorf("store: unmarshal idempotency record: %w", err)
 	}
 	switch {
+	case old.LockToken == rec.LockToken:
+		// A retry that found the lock its own first attempt took.
+		return nil, nil
 	case old.RequestHash != rec.RequestHash:
 		return nil, ErrIdempotencyKeyReused
 	case old.State != stateDone || old.Response == nil:
@@ -193,12 +212,15 @@ func (s *Store) lockKey(ctx context.Context, rec idempotencyItem, now time.Time)
 
 // releaseKey deletes our pending record after a failed write, so the
 // client's retry can proceed at once instead of waiting out the lock. If the
-// release fails too, the lock still expires on its own.
+// release fails too, the lock still expires on its own. A record our
+// transaction completed is never released, even when we could not learn
+// that it committed: it holds the todo the retry must replay.
 func (s *Store) releaseKey(ctx context.Context, rec idempotencyItem) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
 	defer cancel()
 	expr, err := expression.NewBuilder().
-		WithCondition(expression.Name("lockToken").Equal(expression.Value(rec.LockToken))).
+		WithCondition(expression.Name("lockToken").Equal(expression.Value(rec.LockToken)).
+			And(expression.Name("state").Equal(expression.Value(statePending)))).
 		Build()
 	if err != nil {
 		return

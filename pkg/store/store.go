@@ -2,16 +2,45 @@
 // one DynamoDB table (package keys describes its layout).
 //
 // Each method is one DynamoDB call, or for an idempotent create a lock and a
-// transaction. Conditions inside those calls, never a read before them,
-// enforce versions, existence and idempotency, so concurrent requests cannot
-// slip between a check and a write. Errors are this package's sentinel
-// errors; ErrUnavailable wraps anything a retry may fix.
+// transaction, and for a delete a transaction that leaves a tombstone.
+// Conditions inside those calls, never a read before them, enforce versions,
+// existence and idempotency, so concurrent requests cannot slip between a
+// check and a write. Errors are this package's sentinel errors;
+// ErrUnavailable wraps anything a retry may fix.
+//
+// # Retried writes
+//
+// The SDK retries a call that got no answer: a timeout, a dropped
+// connection, a 500 from DynamoDB. The first attempt may have committed, and
+// then the retry of a conditional write fails its own condition: a create
+// finds the todo it made, a PATCH with If-Match finds the version it wrote.
+// So every conditional write stores a write ID with what it writes and asks
+// for the item back when its condition fails (ALL_OLD): an item that holds
+// the write's own ID is its own earlier attempt, and the write answers as
+// that attempt would have. Only a write that truly lost to another gets
+// ErrNotFound, ErrVersionMismatch or ErrIdempotencyKeyReused.
+//
+// A write ID is random, except where a client's retry of the same request
+// must be recognised too: a PATCH or a DELETE with If-Match derives it from
+// the todo, the version and the change, so the same request finds its own
+// earlier success. (An Idempotency-Key does the same for a create.)
+// Transactions carry the SDK's ClientRequestToken, which DynamoDB already
+// answers idempotently across the SDK's retries.
+//
+// When every attempt went unanswered, nobody knows whether the write was
+// made: the error is ErrOutcomeUnknown (which is also ErrUnavailable), and
+// the client must retry the same request to find out.
 package store
 
 import (
 	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -39,12 +68,20 @@ var (
 	// ErrUnavailable: DynamoDB throttled the request, failed, or could not be
 	// reached in time. Retrying later may succeed.
 	ErrUnavailable = errors.New("store: DynamoDB unavailable")
+	// ErrOutcomeUnknown: a write got no answer from DynamoDB, so it may or
+	// may not have been made. Errors that match it match ErrUnavailable too.
+	ErrOutcomeUnknown = errors.New("store: the write may or may not have been made")
 )
+
+// TombstoneTTL is how long the tombstone of a deleted todo is kept: a retry
+// of the delete within it finds that it was made.
+const TombstoneTTL = 30 * 24 * time.Hour
 
 // Item types, stored in each item's type attribute so that a look at the
 // table (or an export) tells the items apart without parsing keys.
 const (
 	typeTodo        = "todo"
+	typeTombstone   = "tombstone"
 	typeIdempotency = "idempotency"
 	typeContact     = "contact"
 )
@@ -69,12 +106,26 @@ func (s *Store) WithClock(now func() time.Time) *Store {
 	return &c
 }
 
-// todoItem is a todo as stored: the todo's attributes beside its keys.
+// todoItem is a todo as stored: the todo's attributes beside its keys, and
+// the ID of the write that made it as it is.
 type todoItem struct {
-	PK   string `dynamodbav:"PK"`
-	SK   string `dynamodbav:"SK"`
-	Type string `dynamodbav:"type"`
+	PK      string `dynamodbav:"PK"`
+	SK      string `dynamodbav:"SK"`
+	Type    string `dynamodbav:"type"`
+	WriteID string `dynamodbav:"writeId"`
 	todo.Todo
+}
+
+// tombstoneItem is what a deleted todo leaves behind, until ExpiresAt (Unix
+// seconds, the table's TTL attribute).
+type tombstoneItem struct {
+	PK        string `dynamodbav:"PK"`
+	SK        string `dynamodbav:"SK"`
+	Type      string `dynamodbav:"type"`
+	ID        string `dynamodbav:"id"`
+	DeletedAt string `dynamodbav:"deletedAt"`
+	WriteID   string `dynamodbav:"writeId"`
+	ExpiresAt int64  `dynamodbav:"expiresAt"`
 }
 
 func todoKey(owner, id string) map[string]types.AttributeValue {
@@ -90,38 +141,45 @@ func itemKey(pk, sk string) map[string]types.AttributeValue {
 
 // PutTodo stores a new todo of owner.
 func (s *Store) PutTodo(ctx context.Context, owner string, t todo.Todo) error {
-	put, err := s.newTodoPut(owner, t)
+	put, writeID, err := s.newTodoPut(owner, t)
 	if err != nil {
 		return err
 	}
 	_, err = s.client.PutItem(ctx, &dynamodb.PutItemInput{
-		TableName:                 put.TableName,
-		Item:                      put.Item,
-		ConditionExpression:       put.ConditionExpression,
-		ExpressionAttributeNames:  put.ExpressionAttributeNames,
-		ExpressionAttributeValues: put.ExpressionAttributeValues,
+		TableName:                           put.TableName,
+		Item:                                put.Item,
+		ConditionExpression:                 put.ConditionExpression,
+		ExpressionAttributeNames:            put.ExpressionAttributeNames,
+		ExpressionAttributeValues:           put.ExpressionAttributeValues,
+		ReturnValuesOnConditionCheckFailure: put.ReturnValuesOnConditionCheckFailure,
 	})
-	return classify(err)
+	if madeBy(err, writeID) {
+		return nil
+	}
+	return classifyWrite(err)
 }
 
-// newTodoPut is the write of a new todo. The condition only fails if a ULID
-// repeats, and then the write must fail rather than replace a todo.
-func (s *Store) newTodoPut(owner string, t todo.Todo) (*types.Put, error) {
-	item, err := attributevalue.MarshalMap(todoItem{PK: keys.UserPK(owner), SK: keys.TodoSK(t.ID), Type: typeTodo, Todo: t})
+// newTodoPut is the write of a new todo, and its write ID. The condition
+// only fails for a retry of this very write, or if a ULID repeats, and then
+// the write must fail rather than replace a todo.
+func (s *Store) newTodoPut(owner string, t todo.Todo) (*types.Put, string, error) {
+	writeID := newWriteID()
+	item, err := attributevalue.MarshalMap(todoItem{PK: keys.UserPK(owner), SK: keys.TodoSK(t.ID), Type: typeTodo, WriteID: writeID, Todo: t})
 	if err != nil {
-		return nil, fmt.Errorf("store: marshal todo: %w", err)
+		return nil, "", fmt.Errorf("store: marshal todo: %w", err)
 	}
 	expr, err := expression.NewBuilder().WithCondition(expression.AttributeNotExists(expression.Name("PK"))).Build()
 	if err != nil {
-		return nil, fmt.Errorf("store: build condition: %w", err)
+		return nil, "", fmt.Errorf("store: build condition: %w", err)
 	}
 	return &types.Put{
-		TableName:                 aws.String(s.table),
-		Item:                      item,
-		ConditionExpression:       expr.Condition(),
-		ExpressionAttributeNames:  expr.Names(),
-		ExpressionAttributeValues: expr.Values(),
-	}, nil
+		TableName:                           aws.String(s.table),
+		Item:                                item,
+		ConditionExpression:                 expr.Condition(),
+		ExpressionAttributeNames:            expr.Names(),
+		ExpressionAttributeValues:           expr.Values(),
+		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
+	}, writeID, nil
 }
 
 // GetTodo returns the todo id of owner, read consistently so that a client
@@ -152,11 +210,29 @@ func decodeTodo(item map[string]types.AttributeValue) (todo.Todo, error) {
 // UpdateTodo applies a validated patch to the todo id of owner in one
 // conditional UpdateItem and returns the todo as it is now. The condition
 // makes a missing todo ErrNotFound (never an upsert) and, when ifVersion is
-// not zero, a todo at another version ErrVersionMismatch.
+// not zero, a todo at another version ErrVersionMismatch. A retry of the
+// same patch at the same ifVersion, by the SDK or by the client, finds the
+// todo as its first attempt left it and returns that.
 func (s *Store) UpdateTodo(ctx context.Context, owner, id string, p *todo.Patch, ifVersion int64) (todo.Todo, error) {
+	writeID := newWriteID()
+	cond := versionCondition(ifVersion)
+	if ifVersion != 0 {
+		change, err := json.Marshal(p)
+		if err != nil {
+			return todo.Todo{}, fmt.Errorf("store: marshal patch: %w", err)
+		}
+		writeID = requestWriteID("update", id, strconv.FormatInt(ifVersion, 10), string(change))
+	} else {
+		// Without a version to move on, a retry would apply the patch a
+		// second time: the write ID stops it.
+		cond = cond.And(expression.Or(
+			expression.AttributeNotExists(expression.Name("writeId")),
+			expression.Name("writeId").NotEqual(expression.Value(writeID))))
+	}
 	update := expression.
 		Set(expression.Name("updatedAt"), expression.Value(todo.Timestamp(s.now()))).
-		Set(expression.Name("version"), expression.Name("version").Plus(expression.Value(1)))
+		Set(expression.Name("version"), expression.Name("version").Plus(expression.Value(1))).
+		Set(expression.Name("writeId"), expression.Value(writeID))
 	if p.Title.Changes() {
 		update = update.Set(expression.Name("title"), expression.Value(p.Title.Value))
 	}
@@ -185,7 +261,7 @@ func (s *Store) UpdateTodo(ctx context.Context, owner, id string, p *todo.Patch,
 			update = update.Set(expression.Name("tags"), expression.Value(p.Tags.Value))
 		}
 	}
-	expr, err := expression.NewBuilder().WithUpdate(update).WithCondition(versionCondition(ifVersion)).Build()
+	expr, err := expression.NewBuilder().WithUpdate(update).WithCondition(cond).Build()
 	if err != nil {
 		return todo.Todo{}, fmt.Errorf("store: build update: %w", err)
 	}
@@ -200,27 +276,76 @@ func (s *Store) UpdateTodo(ctx context.Context, owner, id string, p *todo.Patch,
 		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 	})
 	if err != nil {
+		var ccf *types.ConditionalCheckFailedException
+		if errors.As(err, &ccf) && writeIDOf(ccf.Item) == writeID {
+			return decodeTodo(ccf.Item)
+		}
 		return todo.Todo{}, conditionFailure(err)
 	}
 	return decodeTodo(out.Attributes)
 }
 
 // DeleteTodo deletes the todo id of owner, under the same conditions as
-// UpdateTodo.
+// UpdateTodo, and leaves a tombstone in its place for TombstoneTTL. The
+// tombstone holds the delete's write ID: a retry that finds no todo reads
+// it to tell its own earlier delete (success) from another's (ErrNotFound).
 func (s *Store) DeleteTodo(ctx context.Context, owner, id string, ifVersion int64) error {
+	writeID := newWriteID()
+	if ifVersion != 0 {
+		writeID = requestWriteID("delete", id, strconv.FormatInt(ifVersion, 10))
+	}
 	expr, err := expression.NewBuilder().WithCondition(versionCondition(ifVersion)).Build()
 	if err != nil {
 		return fmt.Errorf("store: build condition: %w", err)
 	}
-	_, err = s.client.DeleteItem(ctx, &dynamodb.DeleteItemInput{
-		TableName:                           aws.String(s.table),
-		Key:                                 todoKey(owner, id),
-		ConditionExpression:                 expr.Condition(),
-		ExpressionAttributeNames:            expr.Names(),
-		ExpressionAttributeValues:           expr.Values(),
-		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
+	now := s.now()
+	tomb, err := attributevalue.MarshalMap(tombstoneItem{
+		PK: keys.UserPK(owner), SK: keys.TombstoneSK(id), Type: typeTombstone, ID: id,
+		DeletedAt: todo.Timestamp(now), WriteID: writeID, ExpiresAt: now.Add(TombstoneTTL).Unix(),
 	})
-	return conditionFailure(err)
+	if err != nil {
+		return fmt.Errorf("store: marshal tombstone: %w", err)
+	}
+	_, err = s.client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{
+		TransactItems: []types.TransactWriteItem{
+			{Delete: &types.Delete{
+				TableName:                           aws.String(s.table),
+				Key:                                 todoKey(owner, id),
+				ConditionExpression:                 expr.Condition(),
+				ExpressionAttributeNames:            expr.Names(),
+				ExpressionAttributeValues:           expr.Values(),
+				ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
+			}},
+			{Put: &types.Put{TableName: aws.String(s.table), Item: tomb}},
+		},
+	})
+	var canceled *types.TransactionCanceledException
+	if errors.As(err, &canceled) && len(canceled.CancellationReasons) == 2 &&
+		aws.ToString(canceled.CancellationReasons[0].Code) == conditionalCheckFailed {
+		if len(canceled.CancellationReasons[0].Item) != 0 {
+			return ErrVersionMismatch
+		}
+		return s.deletedBy(ctx, owner, id, writeID)
+	}
+	return classifyWrite(err)
+}
+
+// deletedBy tells, for a delete that found no todo, whether the delete with
+// writeID made it so (nil) or the todo was never there or deleted by
+// another request (ErrNotFound).
+func (s *Store) deletedBy(ctx context.Context, owner, id, writeID string) error {
+	out, err := s.client.GetItem(ctx, &dynamodb.GetItemInput{
+		TableName:      aws.String(s.table),
+		Key:            itemKey(keys.UserPK(owner), keys.TombstoneSK(id)),
+		ConsistentRead: aws.Bool(true),
+	})
+	if err != nil {
+		return classifyWrite(err)
+	}
+	if writeIDOf(out.Item) == writeID {
+		return nil
+	}
+	return ErrNotFound
 }
 
 // versionCondition holds when the todo exists and, if version is not zero,
@@ -243,5 +368,39 @@ func conditionFailure(err error) error {
 		}
 		return ErrVersionMismatch
 	}
-	return classify(err)
+	return classifyWrite(err)
+}
+
+// conditionalCheckFailed is the code of a transaction item whose condition
+// failed.
+const conditionalCheckFailed = "ConditionalCheckFailed"
+
+// newWriteID returns a write ID of its own for one write.
+func newWriteID() string { return rand.Text() }
+
+// requestWriteID returns the write ID of a request that a client may send
+// again: the same parts give the same ID.
+func requestWriteID(parts ...string) string {
+	h := sha256.New()
+	for _, p := range parts {
+		h.Write([]byte(p))
+		h.Write([]byte{0})
+	}
+	return hex.EncodeToString(h.Sum(nil)[:16])
+}
+
+// writeIDOf returns the write ID an item holds, "" for none.
+func writeIDOf(item map[string]types.AttributeValue) string {
+	if v, ok := item["writeId"].(*types.AttributeValueMemberS); ok {
+		return v.Value
+	}
+	return ""
+}
+
+// madeBy reports whether err is a failed condition on an item that the
+// write with writeID made: the retry of a write whose first attempt
+// committed.
+func madeBy(err error, writeID string) bool {
+	var ccf *types.ConditionalCheckFailedException
+	return errors.As(err, &ccf) && writeIDOf(ccf.Item) == writeID
 }
