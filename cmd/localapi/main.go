@@ -31,8 +31,8 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/example/serverless-todo/internal/devauth"
-	"github.com/example/serverless-todo/internal/localapi"
+	"github.com/example/serverless-todo/internal/local/devauth"
+	"github.com/example/serverless-todo/internal/local/stack"
 )
 
 func main() {
@@ -80,7 +80,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	flags := flag.NewFlagSet("localapi serve", flag.ContinueOnError)
 	flags.SetOutput(stderr)
 	port := flags.Int("port", defaultPort, "`port` on 127.0.0.1 to serve the API on, 0 for a free one; $PORT sets the default")
-	state := flags.String("state", localapi.DefaultStateDir, "state `folder`: the dev signing key, the built functions, DynamoDB Local's data")
+	state := flags.String("state", stack.DefaultStateDir, "state `folder`: the dev signing key, the built functions, DynamoDB Local's data")
 	inMemory := flags.Bool("in-memory", false, "keep DynamoDB Local's data in memory: it is gone when the API stops")
 	params := parameters{}
 	flags.Var(params, "param", "set the template parameter `Name=Value`, like CorsAllowOrigins=http://localhost:5173 (repeatable)")
@@ -91,7 +91,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return fmt.Errorf("localapi: serve takes no arguments, only flags: %q", flags.Args())
 	}
 
-	cfg, err := localapi.Load(".", localapi.LoadOptions{Parameters: params})
+	cfg, err := stack.Load(".", stack.LoadOptions{Parameters: params})
 	if errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("%w: run localapi from the repository's root (make dev does)", err)
 	}
@@ -105,7 +105,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		fmt.Fprintf(stdout, "Building the functions; DynamoDB at %s (DYNAMODB_ENDPOINT)...\n", endpoint)
 	}
 	began := time.Now()
-	stack, err := localapi.Start(ctx, cfg, localapi.Options{
+	api, err := stack.Start(ctx, cfg, stack.Options{
 		Addr:             "127.0.0.1:" + strconv.Itoa(*port),
 		StateDir:         *state,
 		InMemory:         *inMemory,
@@ -126,23 +126,23 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	case *inMemory:
 		data = "data in memory"
 	}
-	err = banner(stdout, stack, cfg, data, time.Since(began))
+	err = banner(stdout, api, cfg, data, time.Since(began))
 	if err == nil {
-		err = stack.Wait(ctx)
+		err = api.Wait(ctx)
 	}
 	fmt.Fprintln(stdout, "Stopping...")
 	closeCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
-	return errors.Join(err, stack.Close(closeCtx))
+	return errors.Join(err, api.Close(closeCtx))
 }
 
 // banner tells what runs where, and how to make a first request.
-func banner(w io.Writer, stack *localapi.Stack, cfg *localapi.Config, data string, took time.Duration) error {
-	tok, err := stack.Issuer.Mint(devauth.Token{Subject: devUser})
+func banner(w io.Writer, api *stack.Stack, cfg *stack.Config, data string, took time.Duration) error {
+	tok, err := api.Issuer.Mint(devauth.Token{Subject: devUser})
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "\nTodo API at %s, ready in %.1fs. Routes (openapi.yaml):\n", stack.URL, took.Seconds())
+	fmt.Fprintf(w, "\nTodo API at %s, ready in %.1fs. Routes (openapi.yaml):\n", api.URL, took.Seconds())
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	for _, rt := range cfg.Routes {
 		method, path, _ := strings.Cut(rt.Key, " ")
@@ -157,10 +157,10 @@ func banner(w io.Writer, stack *localapi.Stack, cfg *localapi.Config, data strin
 	for i, tb := range cfg.Tables {
 		tables[i] = tb.Name
 	}
-	fmt.Fprintf(w, "DynamoDB at %s, table %s, %s.\n", stack.DynamoDBEndpoint, strings.Join(tables, ", "), data)
+	fmt.Fprintf(w, "DynamoDB at %s, table %s, %s.\n", api.DynamoDBEndpoint, strings.Join(tables, ", "), data)
 	fmt.Fprintf(w, "\nA token for the user %s, valid for %s (make token SUB=alice makes one for alice):\n\n", devUser, shortDuration(devauth.DefaultTTL))
 	fmt.Fprintf(w, "  export TOKEN=%s\n\n", tok)
-	fmt.Fprintf(w, "  curl -i -H \"Authorization: Bearer $TOKEN\" %s/todos\n\n", stack.URL)
+	fmt.Fprintf(w, "  curl -i -H \"Authorization: Bearer $TOKEN\" %s/todos\n\n", api.URL)
 	fmt.Fprintln(w, "Logs follow. Ctrl-C stops the API and everything it started.")
 	return nil
 }
@@ -183,7 +183,7 @@ func token(args []string, stdout, stderr io.Writer) error {
 	sub := flags.String("sub", devUser, "the `user`: the token's sub claim, which owns the todos")
 	scopes := flags.String("scopes", "", "the token's scopes, comma-separated")
 	ttl := flags.Duration("ttl", devauth.DefaultTTL, "how long the token is valid")
-	state := flags.String("state", localapi.DefaultStateDir, "state `folder` of the signing key serve trusts")
+	state := flags.String("state", stack.DefaultStateDir, "state `folder` of the signing key serve trusts")
 	if err := flags.Parse(args); err != nil {
 		return err
 	}

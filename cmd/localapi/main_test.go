@@ -19,7 +19,7 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 
-	"github.com/example/serverless-todo/internal/devauth"
+	"github.com/example/serverless-todo/internal/local/devauth"
 )
 
 // root is the repository, seen from this package's folder; serve runs

@@ -11,7 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/oklog/ulid/v2"
 
-	"github.com/example/serverless-todo/internal/ddbreplay"
+	"github.com/example/serverless-todo/internal/testkit/ddbreplay"
 	"github.com/example/serverless-todo/pkg/contact"
 	"github.com/example/serverless-todo/pkg/handler"
 	"github.com/example/serverless-todo/pkg/keys"

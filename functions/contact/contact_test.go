@@ -12,8 +12,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 
-	"github.com/example/serverless-todo/internal/apitest"
-	"github.com/example/serverless-todo/internal/dbtest"
+	"github.com/example/serverless-todo/internal/testkit/apitest"
+	"github.com/example/serverless-todo/internal/testkit/dbtest"
 	"github.com/example/serverless-todo/pkg/contact"
 	"github.com/example/serverless-todo/pkg/handler"
 	"github.com/example/serverless-todo/pkg/notify"

@@ -10,7 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/oklog/ulid/v2"
 
-	"github.com/example/serverless-todo/internal/ddbreplay"
+	"github.com/example/serverless-todo/internal/testkit/ddbreplay"
 	"github.com/example/serverless-todo/pkg/keys"
 	"github.com/example/serverless-todo/pkg/todo"
 	"github.com/example/serverless-todo/pkg/validate"

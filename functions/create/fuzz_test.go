@@ -4,7 +4,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/example/serverless-todo/internal/apitest"
+	"github.com/example/serverless-todo/internal/testkit/apitest"
 	"github.com/example/serverless-todo/pkg/validate"
 )
 

@@ -9,7 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
-	"github.com/example/serverless-todo/internal/ddbreplay"
+	"github.com/example/serverless-todo/internal/testkit/ddbreplay"
 	"github.com/example/serverless-todo/pkg/keys"
 )
 

@@ -2,14 +2,14 @@ package main
 
 import (
 	"errors"
+	"github.com/example/serverless-todo/pkg/errkind"
 	"testing"
 	"time"
 
 	"github.com/oklog/ulid/v2"
 
-	"github.com/example/serverless-todo/internal/apitest"
-	"github.com/example/serverless-todo/internal/dbtest"
-	"github.com/example/serverless-todo/pkg/store"
+	"github.com/example/serverless-todo/internal/testkit/apitest"
+	"github.com/example/serverless-todo/internal/testkit/dbtest"
 	"github.com/example/serverless-todo/pkg/todo"
 )
 
@@ -61,7 +61,7 @@ func TestDelete(t *testing.T) {
 				apitest.Problem(t, resp, tt.status)
 			}
 			_, err := s.GetTodo(t.Context(), "alice", td.ID)
-			if gone := errors.Is(err, store.ErrNotFound); gone != tt.gone {
+			if gone := errors.Is(err, errkind.NotFound); gone != tt.gone {
 				t.Fatalf("todo gone = %v, want %v (%v)", gone, tt.gone, err)
 			}
 		})

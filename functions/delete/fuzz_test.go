@@ -5,7 +5,7 @@ import (
 
 	"github.com/oklog/ulid/v2"
 
-	"github.com/example/serverless-todo/internal/apitest"
+	"github.com/example/serverless-todo/internal/testkit/apitest"
 )
 
 // FuzzParse checks that any DELETE /todos/{id} is either valid or a 4xx

@@ -3,7 +3,7 @@ package main
 import (
 	"testing"
 
-	"github.com/example/serverless-todo/internal/apitest"
+	"github.com/example/serverless-todo/internal/testkit/apitest"
 	"github.com/example/serverless-todo/pkg/todo"
 )
 

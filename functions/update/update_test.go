@@ -9,8 +9,8 @@ import (
 
 	"github.com/oklog/ulid/v2"
 
-	"github.com/example/serverless-todo/internal/apitest"
-	"github.com/example/serverless-todo/internal/dbtest"
+	"github.com/example/serverless-todo/internal/testkit/apitest"
+	"github.com/example/serverless-todo/internal/testkit/dbtest"
 	"github.com/example/serverless-todo/pkg/store"
 	"github.com/example/serverless-todo/pkg/todo"
 	"github.com/example/serverless-todo/pkg/validate"

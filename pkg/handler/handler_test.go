@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/example/serverless-todo/pkg/errkind"
 	"net/http"
 	"runtime/debug"
 	"strings"
@@ -15,11 +16,10 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambdacontext"
 
-	"github.com/example/serverless-todo/internal/apitest"
+	"github.com/example/serverless-todo/internal/testkit/apitest"
 	"github.com/example/serverless-todo/pkg/handler"
 	"github.com/example/serverless-todo/pkg/problem"
 	"github.com/example/serverless-todo/pkg/response"
-	"github.com/example/serverless-todo/pkg/store"
 )
 
 // logLine decodes the one log line a request must leave.
@@ -44,13 +44,13 @@ func TestWrapMapsErrorsToProblemsWithTheAPIHeaders(t *testing.T) {
 		level  string
 	}{
 		{"a problem as it is", problem.New(http.StatusTeapot, "short and stout"), http.StatusTeapot, "INFO"},
-		{"not found", store.ErrNotFound, 404, "INFO"},
-		{"version mismatch", store.ErrVersionMismatch, 412, "INFO"},
-		{"key reused", store.ErrIdempotencyKeyReused, 422, "INFO"},
-		{"in flight", store.ErrIdempotencyInFlight, 409, "INFO"},
-		{"conflict", fmt.Errorf("%w: TransactionConflict", store.ErrConflict), 409, "INFO"},
-		{"bad cursor", store.ErrInvalidCursor, 400, "INFO"},
-		{"unavailable", fmt.Errorf("%w: operation error DynamoDB: GetItem, table todo-prod throttled", store.ErrUnavailable), 503, "ERROR"},
+		{"not found", errkind.NotFound, 404, "INFO"},
+		{"version mismatch", errkind.VersionMismatch, 412, "INFO"},
+		{"key reused", errkind.IdempotencyKeyReused, 422, "INFO"},
+		{"in flight", errkind.IdempotencyInFlight, 409, "INFO"},
+		{"conflict", fmt.Errorf("%w: TransactionConflict", errkind.Conflict), 409, "INFO"},
+		{"bad cursor", errkind.InvalidCursor, 400, "INFO"},
+		{"unavailable", fmt.Errorf("%w: operation error DynamoDB: GetItem, table todo-prod throttled", errkind.Unavailable), 503, "ERROR"},
 		{"unexpected", errors.New("operation error DynamoDB: ValidationException: table arn:aws:dynamodb:... secret"), 500, "ERROR"},
 	}
 	for _, tt := range tests {

@@ -10,7 +10,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
-	"github.com/example/serverless-todo/internal/apitest"
+	"github.com/example/serverless-todo/internal/testkit/apitest"
 	"github.com/example/serverless-todo/pkg/problem"
 	"github.com/example/serverless-todo/pkg/request"
 	"github.com/example/serverless-todo/pkg/todo"

@@ -6,12 +6,12 @@ package response
 import (
 	"encoding/json"
 	"errors"
+	"github.com/example/serverless-todo/pkg/errkind"
 	"net/http"
 
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/example/serverless-todo/pkg/problem"
-	"github.com/example/serverless-todo/pkg/store"
 )
 
 // RetryAfterSeconds is what a 503 asks the client to wait: DynamoDB
@@ -61,22 +61,22 @@ func ProblemFor(err error) *problem.Problem {
 	switch {
 	case errors.As(err, &p):
 		return p
-	case errors.Is(err, store.ErrNotFound):
+	case errors.Is(err, errkind.NotFound):
 		return problem.New(http.StatusNotFound, "The todo does not exist.")
-	case errors.Is(err, store.ErrVersionMismatch):
+	case errors.Is(err, errkind.VersionMismatch):
 		return problem.New(http.StatusPreconditionFailed, "The todo has changed: its ETag no longer matches If-Match. Fetch it again and retry.")
-	case errors.Is(err, store.ErrIdempotencyKeyReused):
+	case errors.Is(err, errkind.IdempotencyKeyReused):
 		return problem.New(http.StatusUnprocessableEntity, "The Idempotency-Key was already used with a different request body.")
-	case errors.Is(err, store.ErrIdempotencyInFlight):
+	case errors.Is(err, errkind.IdempotencyInFlight):
 		return problem.New(http.StatusConflict, "A request with this Idempotency-Key is still being processed. Retry later.")
-	case errors.Is(err, store.ErrConflict):
+	case errors.Is(err, errkind.Conflict):
 		return problem.New(http.StatusConflict, "A concurrent request changed the same data. Retry.")
-	case errors.Is(err, store.ErrInvalidCursor):
+	case errors.Is(err, errkind.InvalidCursor):
 		return problem.InvalidField("cursor", "is not a cursor this API gave you")
-	case errors.Is(err, store.ErrOutcomeUnknown):
+	case errors.Is(err, errkind.OutcomeUnknown):
 		return problem.New(http.StatusServiceUnavailable, "The service is busy, and the change may or may not have been made. "+
 			"Retry the same request after a moment: with the same Idempotency-Key or If-Match, the retry reports the first one's outcome and never applies it twice.")
-	case errors.Is(err, store.ErrUnavailable):
+	case errors.Is(err, errkind.Unavailable):
 		return problem.New(http.StatusServiceUnavailable, "The service is busy. Retry after a moment.")
 	}
 	return problem.New(http.StatusInternalServerError, "Something went wrong on our side.")

@@ -2,6 +2,7 @@ package store
 
 import (
 	"errors"
+	"github.com/example/serverless-todo/pkg/errkind"
 	"strings"
 	"testing"
 
@@ -22,8 +23,8 @@ func FuzzDecodeCursor(f *testing.F) {
 		pk := keys.UserPK(owner)
 		sk, err := decodeCursor(pk, cursor)
 		if err != nil {
-			if !errors.Is(err, ErrInvalidCursor) {
-				t.Fatalf("decodeCursor(%q) error %v is not ErrInvalidCursor", cursor, err)
+			if !errors.Is(err, errkind.InvalidCursor) {
+				t.Fatalf("decodeCursor(%q) error %v is not errkind.InvalidCursor", cursor, err)
 			}
 			return
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/example/serverless-todo/pkg/errkind"
 	"net"
 
 	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
@@ -14,7 +15,7 @@ import (
 )
 
 // classify wraps a DynamoDB error in the sentinel the API maps to a status:
-// ErrUnavailable for what a retry may fix, ErrConflict for a transaction in
+// errkind.Unavailable for what a retry may fix, errkind.Conflict for a transaction in
 // the way, and the error as it is (a 500) for anything else. The SDK's text
 // stays in the wrapped error, for the log only.
 func classify(err error) error {
@@ -22,20 +23,20 @@ func classify(err error) error {
 	case err == nil:
 		return nil
 	case isConflict(err):
-		return fmt.Errorf("%w: %w", ErrConflict, err)
+		return fmt.Errorf("%w: %w", errkind.Conflict, err)
 	case isUnavailable(err):
-		return fmt.Errorf("%w: %w", ErrUnavailable, err)
+		return fmt.Errorf("%w: %w", errkind.Unavailable, err)
 	}
 	return err
 }
 
 // classifyWrite is classify for a write: a write that may have reached
 // DynamoDB without an answer coming back may have been made, so what a retry
-// may fix is also ErrOutcomeUnknown. Throttling alone would mean it was not,
+// may fix is also errkind.OutcomeUnknown. Throttling alone would mean it was not,
 // but an earlier attempt of the same call may have gone unanswered.
 func classifyWrite(err error) error {
 	if err != nil && !isConflict(err) && isUnavailable(err) {
-		return fmt.Errorf("%w: %w: %w", ErrOutcomeUnknown, ErrUnavailable, err)
+		return fmt.Errorf("%w: %w: %w", errkind.OutcomeUnknown, errkind.Unavailable, err)
 	}
 	return classify(err)
 }

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"github.com/example/serverless-todo/pkg/errkind"
 	"net"
 	"testing"
 
@@ -27,17 +28,17 @@ func TestClassify(t *testing.T) {
 		err  error
 		want error
 	}{
-		{"provisioned throughput exceeded", wrap(&types.ProvisionedThroughputExceededException{Message: aws.String("slow down")}), ErrUnavailable},
-		{"request limit exceeded", wrap(&types.RequestLimitExceeded{}), ErrUnavailable},
-		{"throttling", wrap(&smithy.GenericAPIError{Code: "ThrottlingException"}), ErrUnavailable},
-		{"internal server error", wrap(&types.InternalServerError{}), ErrUnavailable},
-		{"a server fault", wrap(&smithy.GenericAPIError{Code: "Whatever", Fault: smithy.FaultServer}), ErrUnavailable},
-		{"connection refused", wrap(&smithyhttp.RequestSendError{Err: &net.OpError{Op: "dial", Err: errors.New("connection refused")}}), ErrUnavailable},
-		{"retry quota spent", wrap(ratelimit.QuotaExceededError{}), ErrUnavailable},
-		{"deadline", wrap(context.DeadlineExceeded), ErrUnavailable},
-		{"canceled", wrap(&smithy.CanceledError{Err: context.Canceled}), ErrUnavailable},
-		{"transaction conflict", wrap(&types.TransactionConflictException{}), ErrConflict},
-		{"transaction canceled by a conflict", wrap(&types.TransactionCanceledException{CancellationReasons: []types.CancellationReason{{Code: aws.String("None")}, {Code: aws.String("TransactionConflict")}}}), ErrConflict},
+		{"provisioned throughput exceeded", wrap(&types.ProvisionedThroughputExceededException{Message: aws.String("slow down")}), errkind.Unavailable},
+		{"request limit exceeded", wrap(&types.RequestLimitExceeded{}), errkind.Unavailable},
+		{"throttling", wrap(&smithy.GenericAPIError{Code: "ThrottlingException"}), errkind.Unavailable},
+		{"internal server error", wrap(&types.InternalServerError{}), errkind.Unavailable},
+		{"a server fault", wrap(&smithy.GenericAPIError{Code: "Whatever", Fault: smithy.FaultServer}), errkind.Unavailable},
+		{"connection refused", wrap(&smithyhttp.RequestSendError{Err: &net.OpError{Op: "dial", Err: errors.New("connection refused")}}), errkind.Unavailable},
+		{"retry quota spent", wrap(ratelimit.QuotaExceededError{}), errkind.Unavailable},
+		{"deadline", wrap(context.DeadlineExceeded), errkind.Unavailable},
+		{"canceled", wrap(&smithy.CanceledError{Err: context.Canceled}), errkind.Unavailable},
+		{"transaction conflict", wrap(&types.TransactionConflictException{}), errkind.Conflict},
+		{"transaction canceled by a conflict", wrap(&types.TransactionCanceledException{CancellationReasons: []types.CancellationReason{{Code: aws.String("None")}, {Code: aws.String("TransactionConflict")}}}), errkind.Conflict},
 		{"validation error", wrap(&smithy.GenericAPIError{Code: "ValidationException", Fault: smithy.FaultClient}), nil},
 		{"missing table", wrap(&types.ResourceNotFoundException{}), nil},
 		{"a bug", errors.New("marshal: unsupported type"), nil},
@@ -48,7 +49,7 @@ func TestClassify(t *testing.T) {
 			if !errors.Is(got, tt.err) {
 				t.Errorf("classify lost the cause: %v", got)
 			}
-			for _, sentinel := range []error{ErrUnavailable, ErrConflict} {
+			for _, sentinel := range []error{errkind.Unavailable, errkind.Conflict} {
 				if errors.Is(got, sentinel) != (sentinel == tt.want) {
 					t.Errorf("classify(%v) = %v; want it to be %v", tt.err, got, tt.want)
 				}

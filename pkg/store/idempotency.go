@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"github.com/example/serverless-todo/pkg/errkind"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -15,13 +16,6 @@ import (
 
 	"github.com/example/serverless-todo/pkg/keys"
 	"github.com/example/serverless-todo/pkg/todo"
-)
-
-var (
-	// ErrIdempotencyKeyReused: the key was used before with another request.
-	ErrIdempotencyKeyReused = errors.New("store: idempotency key reused with a different request")
-	// ErrIdempotencyInFlight: a request with the key is still being served.
-	ErrIdempotencyInFlight = errors.New("store: idempotency key in flight")
 )
 
 // IdempotencyTTL is how long a key is remembered: a retry within it replays
@@ -79,10 +73,10 @@ type idempotencyItem struct {
 // the todo and completes the record (with the response to replay) in one
 // transaction. A later request with the key and the same body gets the saved
 // response back and writes nothing; with another body it gets
-// ErrIdempotencyKeyReused; while the first is still running it gets
-// ErrIdempotencyInFlight.
+// errkind.IdempotencyKeyReused; while the first is still running it gets
+// errkind.IdempotencyInFlight.
 //
-// A call that cannot know whether it wrote the todo (ErrOutcomeUnknown)
+// A call that cannot know whether it wrote the todo (errkind.OutcomeUnknown)
 // leaves the key as it found it or completed, never released half-way: the
 // client's retry with the key then replays the todo, or makes it.
 func (s *Store) PutTodoOnce(ctx context.Context, owner string, t todo.Todo, idem Idempotency) (*SavedResponse, error) {
@@ -102,7 +96,7 @@ func (s *Store) PutTodoOnce(ctx context.Context, owner string, t todo.Todo, idem
 		ExpiresAt:     now.Add(IdempotencyTTL).Unix(),
 	}
 	if saved, err := s.lockKey(ctx, rec, now); saved != nil || err != nil {
-		if errors.Is(err, ErrOutcomeUnknown) {
+		if errors.Is(err, errkind.OutcomeUnknown) {
 			// The lock may have been taken: free it for the retry.
 			s.releaseKey(ctx, rec)
 		}
@@ -152,7 +146,7 @@ func (s *Store) PutTodoOnce(ctx context.Context, owner string, t todo.Todo, idem
 		case aws.ToString(reasons[1].Code) == conditionalCheckFailed:
 			// Our lock expired and another request with the same body took
 			// the key over: it is the one in flight now.
-			return nil, ErrIdempotencyInFlight
+			return nil, errkind.IdempotencyInFlight
 		case aws.ToString(reasons[0].Code) == conditionalCheckFailed && writeIDOf(reasons[0].Item) == todoWriteID:
 			// A retry of the transaction after its first attempt committed
 			// (DynamoDB answers that with success while it remembers the
@@ -203,9 +197,9 @@ func (s *Store) lockKey(ctx context.Context, rec idempotencyItem, now time.Time)
 		// A retry that found the lock its own first attempt took.
 		return nil, nil
 	case old.RequestHash != rec.RequestHash:
-		return nil, ErrIdempotencyKeyReused
+		return nil, errkind.IdempotencyKeyReused
 	case old.State != stateDone || old.Response == nil:
-		return nil, ErrIdempotencyInFlight
+		return nil, errkind.IdempotencyInFlight
 	}
 	return old.Response, nil
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"github.com/example/serverless-todo/pkg/errkind"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
@@ -112,23 +113,23 @@ func encodeCursor(pk, sk string) string {
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
-// decodeCursor returns the sort key a cursor points at, or ErrInvalidCursor
+// decodeCursor returns the sort key a cursor points at, or errkind.InvalidCursor
 // unless it is a todo key in partition pk.
 func decodeCursor(pk, s string) (string, error) {
 	b, err := base64.RawURLEncoding.DecodeString(s)
 	if err != nil {
-		return "", ErrInvalidCursor
+		return "", errkind.InvalidCursor
 	}
 	var c cursor
 	if err := json.Unmarshal(b, &c); err != nil || c.PK != pk {
-		return "", ErrInvalidCursor
+		return "", errkind.InvalidCursor
 	}
 	id, ok := keys.TodoID(c.SK)
 	if !ok {
-		return "", ErrInvalidCursor
+		return "", errkind.InvalidCursor
 	}
 	if _, err := ulid.ParseStrict(id); err != nil {
-		return "", ErrInvalidCursor
+		return "", errkind.InvalidCursor
 	}
 	return c.SK, nil
 }

@@ -3,13 +3,14 @@ package store_test
 import (
 	"errors"
 	"fmt"
+	"github.com/example/serverless-todo/pkg/errkind"
 	"testing"
 	"time"
 
 	"github.com/oklog/ulid/v2"
 
-	"github.com/example/serverless-todo/internal/dbtest"
-	"github.com/example/serverless-todo/internal/faultproxy"
+	"github.com/example/serverless-todo/internal/testkit/dbtest"
+	"github.com/example/serverless-todo/internal/testkit/faultproxy"
 	"github.com/example/serverless-todo/pkg/contact"
 	"github.com/example/serverless-todo/pkg/store"
 	"github.com/example/serverless-todo/pkg/todo"
@@ -166,8 +167,8 @@ func TestAWriteWithoutAnAnswerIsUnknownAndItsRetryLearnsTheOutcome(t *testing.T)
 		}
 		// Another change as of the same version truly lost.
 		other := todo.Patch{Title: set("other")}
-		if _, err := s.UpdateTodo(ctx, "alice", td.ID, &other, 1); !errors.Is(err, store.ErrVersionMismatch) {
-			t.Fatalf("another patch at version 1: %v, want ErrVersionMismatch", err)
+		if _, err := s.UpdateTodo(ctx, "alice", td.ID, &other, 1); !errors.Is(err, errkind.VersionMismatch) {
+			t.Fatalf("another patch at version 1: %v, want errkind.VersionMismatch", err)
 		}
 	})
 	t.Run("a delete with If-Match", func(t *testing.T) {
@@ -183,8 +184,8 @@ func TestAWriteWithoutAnAnswerIsUnknownAndItsRetryLearnsTheOutcome(t *testing.T)
 		if err := s.DeleteTodo(ctx, "alice", td.ID, 1); err != nil {
 			t.Fatalf("the retry: %v, want the first attempt's success", err)
 		}
-		if err := s.DeleteTodo(ctx, "alice", td.ID, 0); !errors.Is(err, store.ErrNotFound) {
-			t.Fatalf("another delete: %v, want ErrNotFound", err)
+		if err := s.DeleteTodo(ctx, "alice", td.ID, 0); !errors.Is(err, errkind.NotFound) {
+			t.Fatalf("another delete: %v, want errkind.NotFound", err)
 		}
 	})
 	t.Run("a create with an Idempotency-Key", func(t *testing.T) {
@@ -220,8 +221,8 @@ func TestAWriteWithoutAnAnswerIsUnknownAndItsRetryLearnsTheOutcome(t *testing.T)
 
 func wantUnknown(t *testing.T, err error) {
 	t.Helper()
-	if !errors.Is(err, store.ErrOutcomeUnknown) || !errors.Is(err, store.ErrUnavailable) {
-		t.Fatalf("err = %v, want ErrOutcomeUnknown and ErrUnavailable", err)
+	if !errors.Is(err, errkind.OutcomeUnknown) || !errors.Is(err, errkind.Unavailable) {
+		t.Fatalf("err = %v, want errkind.OutcomeUnknown and errkind.Unavailable", err)
 	}
 }
 
@@ -250,7 +251,7 @@ func wantUpdated(t *testing.T, s *store.Store, before, got todo.Todo, err error)
 
 func wantGone(t *testing.T, s *store.Store, id string) {
 	t.Helper()
-	if _, err := s.GetTodo(ctx, "alice", id); !errors.Is(err, store.ErrNotFound) {
-		t.Fatalf("the deleted todo: %v, want ErrNotFound", err)
+	if _, err := s.GetTodo(ctx, "alice", id); !errors.Is(err, errkind.NotFound) {
+		t.Fatalf("the deleted todo: %v, want errkind.NotFound", err)
 	}
 }

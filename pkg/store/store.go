@@ -6,7 +6,7 @@
 // Conditions inside those calls, never a read before them, enforce versions,
 // existence and idempotency, so concurrent requests cannot slip between a
 // check and a write. Errors are this package's sentinel errors;
-// ErrUnavailable wraps anything a retry may fix.
+// errkind.Unavailable wraps anything a retry may fix.
 //
 // # Retried writes
 //
@@ -18,7 +18,7 @@
 // for the item back when its condition fails (ALL_OLD): an item that holds
 // the write's own ID is its own earlier attempt, and the write answers as
 // that attempt would have. Only a write that truly lost to another gets
-// ErrNotFound, ErrVersionMismatch or ErrIdempotencyKeyReused.
+// errkind.NotFound, errkind.VersionMismatch or errkind.IdempotencyKeyReused.
 //
 // A write ID is random, except where a client's retry of the same request
 // must be recognised too: a PATCH or a DELETE with If-Match derives it from
@@ -28,7 +28,7 @@
 // answers idempotently across the SDK's retries.
 //
 // When every attempt went unanswered, nobody knows whether the write was
-// made: the error is ErrOutcomeUnknown (which is also ErrUnavailable), and
+// made: the error is errkind.OutcomeUnknown (which is also errkind.Unavailable), and
 // the client must retry the same request to find out.
 package store
 
@@ -40,6 +40,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/example/serverless-todo/pkg/errkind"
 	"strconv"
 	"time"
 
@@ -51,26 +52,6 @@ import (
 
 	"github.com/example/serverless-todo/pkg/keys"
 	"github.com/example/serverless-todo/pkg/todo"
-)
-
-var (
-	// ErrNotFound: the item does not exist (in the caller's partition).
-	ErrNotFound = errors.New("store: not found")
-	// ErrVersionMismatch: the todo exists but not at the version the
-	// request required.
-	ErrVersionMismatch = errors.New("store: version mismatch")
-	// ErrConflict: DynamoDB refused the write because a concurrent
-	// transaction held the same item.
-	ErrConflict = errors.New("store: conflicting concurrent write")
-	// ErrInvalidCursor: the list cursor was not made by ListTodos for this
-	// owner.
-	ErrInvalidCursor = errors.New("store: invalid cursor")
-	// ErrUnavailable: DynamoDB throttled the request, failed, or could not be
-	// reached in time. Retrying later may succeed.
-	ErrUnavailable = errors.New("store: DynamoDB unavailable")
-	// ErrOutcomeUnknown: a write got no answer from DynamoDB, so it may or
-	// may not have been made. Errors that match it match ErrUnavailable too.
-	ErrOutcomeUnknown = errors.New("store: the write may or may not have been made")
 )
 
 // TombstoneTTL is how long the tombstone of a deleted todo is kept: a retry
@@ -194,7 +175,7 @@ func (s *Store) GetTodo(ctx context.Context, owner, id string) (todo.Todo, error
 		return todo.Todo{}, classify(err)
 	}
 	if out.Item == nil {
-		return todo.Todo{}, ErrNotFound
+		return todo.Todo{}, errkind.NotFound
 	}
 	return decodeTodo(out.Item)
 }
@@ -209,8 +190,8 @@ func decodeTodo(item map[string]types.AttributeValue) (todo.Todo, error) {
 
 // UpdateTodo applies a validated patch to the todo id of owner in one
 // conditional UpdateItem and returns the todo as it is now. The condition
-// makes a missing todo ErrNotFound (never an upsert) and, when ifVersion is
-// not zero, a todo at another version ErrVersionMismatch. A retry of the
+// makes a missing todo errkind.NotFound (never an upsert) and, when ifVersion is
+// not zero, a todo at another version errkind.VersionMismatch. A retry of the
 // same patch at the same ifVersion, by the SDK or by the client, finds the
 // todo as its first attempt left it and returns that.
 func (s *Store) UpdateTodo(ctx context.Context, owner, id string, p *todo.Patch, ifVersion int64) (todo.Todo, error) {
@@ -288,7 +269,7 @@ func (s *Store) UpdateTodo(ctx context.Context, owner, id string, p *todo.Patch,
 // DeleteTodo deletes the todo id of owner, under the same conditions as
 // UpdateTodo, and leaves a tombstone in its place for TombstoneTTL. The
 // tombstone holds the delete's write ID: a retry that finds no todo reads
-// it to tell its own earlier delete (success) from another's (ErrNotFound).
+// it to tell its own earlier delete (success) from another's (errkind.NotFound).
 func (s *Store) DeleteTodo(ctx context.Context, owner, id string, ifVersion int64) error {
 	writeID := newWriteID()
 	if ifVersion != 0 {
@@ -323,7 +304,7 @@ func (s *Store) DeleteTodo(ctx context.Context, owner, id string, ifVersion int6
 	if errors.As(err, &canceled) && len(canceled.CancellationReasons) == 2 &&
 		aws.ToString(canceled.CancellationReasons[0].Code) == conditionalCheckFailed {
 		if len(canceled.CancellationReasons[0].Item) != 0 {
-			return ErrVersionMismatch
+			return errkind.VersionMismatch
 		}
 		return s.deletedBy(ctx, owner, id, writeID)
 	}
@@ -332,7 +313,7 @@ func (s *Store) DeleteTodo(ctx context.Context, owner, id string, ifVersion int6
 
 // deletedBy tells, for a delete that found no todo, whether the delete with
 // writeID made it so (nil) or the todo was never there or deleted by
-// another request (ErrNotFound).
+// another request (errkind.NotFound).
 func (s *Store) deletedBy(ctx context.Context, owner, id, writeID string) error {
 	out, err := s.client.GetItem(ctx, &dynamodb.GetItemInput{
 		TableName:      aws.String(s.table),
@@ -345,7 +326,7 @@ func (s *Store) deletedBy(ctx context.Context, owner, id, writeID string) error 
 	if writeIDOf(out.Item) == writeID {
 		return nil
 	}
-	return ErrNotFound
+	return errkind.NotFound
 }
 
 // versionCondition holds when the todo exists and, if version is not zero,
@@ -364,9 +345,9 @@ func conditionFailure(err error) error {
 	var ccf *types.ConditionalCheckFailedException
 	if errors.As(err, &ccf) {
 		if len(ccf.Item) == 0 {
-			return ErrNotFound
+			return errkind.NotFound
 		}
-		return ErrVersionMismatch
+		return errkind.VersionMismatch
 	}
 	return classifyWrite(err)
 }

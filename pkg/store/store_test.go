@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/example/serverless-todo/pkg/errkind"
 	"slices"
 	"testing"
 	"time"
@@ -13,7 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/oklog/ulid/v2"
 
-	"github.com/example/serverless-todo/internal/dbtest"
+	"github.com/example/serverless-todo/internal/testkit/dbtest"
 	"github.com/example/serverless-todo/pkg/contact"
 	"github.com/example/serverless-todo/pkg/keys"
 	"github.com/example/serverless-todo/pkg/mergepatch"
@@ -53,8 +54,8 @@ func TestGetTodoOfAnotherOwnerIsNotFound(t *testing.T) {
 	if err := s.PutTodo(ctx, "alice", td); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.GetTodo(ctx, "bob", td.ID); !errors.Is(err, store.ErrNotFound) {
-		t.Fatalf("bob reading alice's todo: err = %v, want ErrNotFound", err)
+	if _, err := s.GetTodo(ctx, "bob", td.ID); !errors.Is(err, errkind.NotFound) {
+		t.Fatalf("bob reading alice's todo: err = %v, want errkind.NotFound", err)
 	}
 }
 
@@ -153,8 +154,8 @@ func TestUpdateTodoRefusesAWrongVersionAndChangesNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	p := todo.Patch{Title: set("changed")}
-	if _, err := s.UpdateTodo(ctx, "alice", td.ID, &p, 7); !errors.Is(err, store.ErrVersionMismatch) {
-		t.Fatalf("err = %v, want ErrVersionMismatch", err)
+	if _, err := s.UpdateTodo(ctx, "alice", td.ID, &p, 7); !errors.Is(err, errkind.VersionMismatch) {
+		t.Fatalf("err = %v, want errkind.VersionMismatch", err)
 	}
 	got, _ := s.GetTodo(ctx, "alice", td.ID)
 	if got.Title != "t" || got.Version != 1 {
@@ -167,8 +168,8 @@ func TestUpdateTodoNeverCreatesATodo(t *testing.T) {
 	s := tbl.Store()
 	p := todo.Patch{Title: set("ghost")}
 	for _, version := range []int64{0, 1} {
-		if _, err := s.UpdateTodo(ctx, "alice", ulid.Make().String(), &p, version); !errors.Is(err, store.ErrNotFound) {
-			t.Fatalf("version %d: err = %v, want ErrNotFound", version, err)
+		if _, err := s.UpdateTodo(ctx, "alice", ulid.Make().String(), &p, version); !errors.Is(err, errkind.NotFound) {
+			t.Fatalf("version %d: err = %v, want errkind.NotFound", version, err)
 		}
 	}
 	if items := tbl.Items(t); len(items) != 0 {
@@ -186,8 +187,8 @@ func TestDeleteTodo(t *testing.T) {
 	}{
 		{"deletes without a version", "alice", 0, nil, false},
 		{"deletes at the current version", "alice", 1, nil, false},
-		{"refuses another version", "alice", 2, store.ErrVersionMismatch, true},
-		{"another owner's todo is not found", "bob", 0, store.ErrNotFound, true},
+		{"refuses another version", "alice", 2, errkind.VersionMismatch, true},
+		{"another owner's todo is not found", "bob", 0, errkind.NotFound, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -207,8 +208,8 @@ func TestDeleteTodo(t *testing.T) {
 	}
 	t.Run("a missing todo is not found", func(t *testing.T) {
 		s := dbtest.NewTable(t).Store()
-		if err := s.DeleteTodo(ctx, "alice", ulid.Make().String(), 0); !errors.Is(err, store.ErrNotFound) {
-			t.Fatalf("err = %v, want ErrNotFound", err)
+		if err := s.DeleteTodo(ctx, "alice", ulid.Make().String(), 0); !errors.Is(err, errkind.NotFound) {
+			t.Fatalf("err = %v, want errkind.NotFound", err)
 		}
 	})
 }
@@ -315,8 +316,8 @@ func TestListTodosRefusesCursorsItDidNotMakeForTheCaller(t *testing.T) {
 		"eyJwayI6IlVTRVIjYWxpY2UiLCJzayI6IklERU1QT1RFTkNZI2sifQ",   // alice's idempotency record
 		"eyJwayI6IlVTRVIjYWxpY2UiLCJzayI6IlRPRE8jbm90LWEtdWxpZCJ9", // a todo key without a ULID
 	} {
-		if _, err := s.ListTodos(ctx, "alice", store.ListQuery{Limit: 10, Cursor: c}); !errors.Is(err, store.ErrInvalidCursor) {
-			t.Errorf("cursor %q: err = %v, want ErrInvalidCursor", c, err)
+		if _, err := s.ListTodos(ctx, "alice", store.ListQuery{Limit: 10, Cursor: c}); !errors.Is(err, errkind.InvalidCursor) {
+			t.Errorf("cursor %q: err = %v, want errkind.InvalidCursor", c, err)
 		}
 	}
 }
@@ -361,8 +362,8 @@ func TestPutTodoOnce(t *testing.T) {
 		}
 		other := idem
 		other.RequestHash = "hash-b"
-		if _, err := s.PutTodoOnce(ctx, "alice", newTodo("b", start), other); !errors.Is(err, store.ErrIdempotencyKeyReused) {
-			t.Fatalf("err = %v, want ErrIdempotencyKeyReused", err)
+		if _, err := s.PutTodoOnce(ctx, "alice", newTodo("b", start), other); !errors.Is(err, errkind.IdempotencyKeyReused) {
+			t.Fatalf("err = %v, want errkind.IdempotencyKeyReused", err)
 		}
 		if n := len(tbl.Items(t)); n != 2 {
 			t.Fatalf("%d items, want 2", n)
@@ -396,16 +397,16 @@ func TestPutTodoOnce(t *testing.T) {
 		tbl := dbtest.NewTable(t)
 		s := tbl.Store().WithClock(at(0))
 		putPending(t, tbl, "alice", idem.Key, idem.RequestHash, start.Add(10*time.Second))
-		if _, err := s.PutTodoOnce(ctx, "alice", newTodo("a", start), idem); !errors.Is(err, store.ErrIdempotencyInFlight) {
-			t.Fatalf("err = %v, want ErrIdempotencyInFlight", err)
+		if _, err := s.PutTodoOnce(ctx, "alice", newTodo("a", start), idem); !errors.Is(err, errkind.IdempotencyInFlight) {
+			t.Fatalf("err = %v, want errkind.IdempotencyInFlight", err)
 		}
 		// A holder that died leaves its lock; after it, a retry with the
 		// same body takes over, and one with another body is still refused.
 		other := idem
 		other.RequestHash = "hash-b"
 		late := s.WithClock(at(11 * time.Second))
-		if _, err := late.PutTodoOnce(ctx, "alice", newTodo("b", start), other); !errors.Is(err, store.ErrIdempotencyKeyReused) {
-			t.Fatalf("other body after the lock: err = %v, want ErrIdempotencyKeyReused", err)
+		if _, err := late.PutTodoOnce(ctx, "alice", newTodo("b", start), other); !errors.Is(err, errkind.IdempotencyKeyReused) {
+			t.Fatalf("other body after the lock: err = %v, want errkind.IdempotencyKeyReused", err)
 		}
 		if replay, err := late.PutTodoOnce(ctx, "alice", newTodo("a", start), idem); err != nil || replay != nil {
 			t.Fatalf("same body after the lock: replay %v, err %v; want a create", replay, err)
@@ -479,8 +480,8 @@ func TestContactMessages(t *testing.T) {
 	if e := item["notifyError"].(*types.AttributeValueMemberS).Value; e != "pushover: HTTP 500" {
 		t.Errorf("notifyError = %q", e)
 	}
-	if err := s.SetContactNotified(ctx, ulid.Make().String(), true, ""); !errors.Is(err, store.ErrNotFound) {
-		t.Errorf("marking a missing message: err = %v, want ErrNotFound", err)
+	if err := s.SetContactNotified(ctx, ulid.Make().String(), true, ""); !errors.Is(err, errkind.NotFound) {
+		t.Errorf("marking a missing message: err = %v, want errkind.NotFound", err)
 	}
 	if n := len(tbl.Items(t)); n != 1 {
 		t.Errorf("marking a missing message created an item")
@@ -493,8 +494,8 @@ func TestUnreachableDynamoDBIsUnavailable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.GetTodo(ctx, "alice", ulid.Make().String()); !errors.Is(err, store.ErrUnavailable) {
-		t.Fatalf("err = %v, want ErrUnavailable", err)
+	if _, err := s.GetTodo(ctx, "alice", ulid.Make().String()); !errors.Is(err, errkind.Unavailable) {
+		t.Fatalf("err = %v, want errkind.Unavailable", err)
 	}
 }
 
@@ -502,7 +503,7 @@ func TestExpiredContextIsUnavailable(t *testing.T) {
 	s := dbtest.NewTable(t).Store()
 	c, cancel := context.WithTimeout(ctx, 0)
 	defer cancel()
-	if _, err := s.GetTodo(c, "alice", ulid.Make().String()); !errors.Is(err, store.ErrUnavailable) {
-		t.Fatalf("err = %v, want ErrUnavailable", err)
+	if _, err := s.GetTodo(c, "alice", ulid.Make().String()); !errors.Is(err, errkind.Unavailable) {
+		t.Fatalf("err = %v, want errkind.Unavailable", err)
 	}
 }

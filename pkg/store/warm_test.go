@@ -9,7 +9,7 @@ import (
 
 	"github.com/oklog/ulid/v2"
 
-	"github.com/example/serverless-todo/internal/dbtest"
+	"github.com/example/serverless-todo/internal/testkit/dbtest"
 	"github.com/example/serverless-todo/pkg/store"
 )
 

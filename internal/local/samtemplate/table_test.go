@@ -1,0 +1,90 @@
+package samtemplate_test
+
+import (
+	"context"
+	"crypto/rand"
+	"reflect"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/example/serverless-todo/internal/testkit/dbtest"
+)
+
+func TestMain(m *testing.M) { dbtest.Main(m) }
+
+// TestCreateTableInputMakesTheTemplatesTable creates the table in DynamoDB
+// Local from the template alone and reads back what DynamoDB made of it.
+func TestCreateTableInputMakesTheTemplatesTable(t *testing.T) {
+	tables, err := load(t).Tables()
+	if err != nil {
+		t.Fatal(err)
+	}
+	def := tables[0]
+	ctx := context.Background()
+	client := dbtest.Client(t)
+	name := "samtemplate-" + strings.ToLower(rand.Text())
+
+	if _, err := client.CreateTable(ctx, def.CreateTableInput(name)); err != nil {
+		t.Fatalf("CreateTable: %v", err)
+	}
+	t.Cleanup(func() {
+		_, _ = client.DeleteTable(context.Background(), &dynamodb.DeleteTableInput{TableName: aws.String(name)})
+	})
+	desc := &dynamodb.DescribeTableInput{TableName: aws.String(name)}
+	if err := dynamodb.NewTableExistsWaiter(client).Wait(ctx, desc, 30*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	ttl := def.UpdateTimeToLiveInput(name)
+	if ttl == nil {
+		t.Fatal("UpdateTimeToLiveInput = nil for a table with a time to live")
+	}
+	if _, err := client.UpdateTimeToLive(ctx, ttl); err != nil {
+		t.Fatalf("UpdateTimeToLive: %v", err)
+	}
+
+	out, err := client.DescribeTable(ctx, desc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var keys, attrs []string
+	for _, k := range out.Table.KeySchema {
+		keys = append(keys, aws.ToString(k.AttributeName)+" "+string(k.KeyType))
+	}
+	for _, a := range out.Table.AttributeDefinitions {
+		attrs = append(attrs, aws.ToString(a.AttributeName)+" "+string(a.AttributeType))
+	}
+	sort.Strings(attrs)
+	if want := []string{"PK HASH", "SK RANGE"}; !reflect.DeepEqual(keys, want) {
+		t.Errorf("key schema = %v, want %v", keys, want)
+	}
+	if want := []string{"PK S", "SK S"}; !reflect.DeepEqual(attrs, want) {
+		t.Errorf("attribute definitions = %v, want %v", attrs, want)
+	}
+	if s := out.Table.BillingModeSummary; s == nil || s.BillingMode != types.BillingModePayPerRequest {
+		t.Errorf("billing mode = %+v, want PAY_PER_REQUEST", s)
+	}
+	got, err := client.DescribeTimeToLive(ctx, &dynamodb.DescribeTimeToLiveInput{TableName: aws.String(name)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := got.TimeToLiveDescription; d == nil || aws.ToString(d.AttributeName) != "expiresAt" || d.TimeToLiveStatus != types.TimeToLiveStatusEnabled {
+		t.Errorf("time to live = %+v, want expiresAt ENABLED", d)
+	}
+}
+
+func TestUpdateTimeToLiveInputIsNilWithoutATimeToLive(t *testing.T) {
+	src := "Resources:\n  T:\n    Type: AWS::DynamoDB::Table\n    Properties:\n      KeySchema: [{AttributeName: PK, KeyType: HASH}]\n"
+	tables, err := mustParse(t, src).Tables()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if in := tables[0].UpdateTimeToLiveInput("t"); in != nil {
+		t.Errorf("UpdateTimeToLiveInput = %+v, want nil", in)
+	}
+}

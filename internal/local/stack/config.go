@@ -1,0 +1,419 @@
+package stack
+
+import (
+	"cmp"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/example/serverless-todo/internal/local/gateway"
+	"github.com/example/serverless-todo/internal/local/lambda"
+	"github.com/example/serverless-todo/internal/local/samtemplate"
+)
+
+// TemplateFile is the SAM template Load reads, in the folder it is given.
+const TemplateFile = "template.yaml"
+
+// What the local copy of the stack is, where CloudFormation would say.
+const (
+	stackName = "local"
+	region    = lambda.DefaultRegion
+	accountID = lambda.DefaultAccountID
+)
+
+// Config is the API as template.yaml and the OpenAPI definition it includes
+// describe it, resolved for this machine: what Start runs. Load makes it;
+// a test may change it before Start, to add routes and functions, give a
+// function more environment variables, or run another binary as one.
+type Config struct {
+	// Dir is the folder of template.yaml. Function CodeUris are relative
+	// to it, and DynamoDB Local is looked for in its node_modules.
+	Dir string
+	// API is the HTTP API's logical ID; it marks the access log's lines.
+	API string
+	// Routes are the API's routes: one per operation of the OpenAPI
+	// definition, to the function its integration invokes, behind the
+	// authorizer its security requires.
+	Routes []gateway.Route
+	// Authorizers are the API's JWT authorizers by security scheme name,
+	// with the identity source the definition gives. Their issuer,
+	// audience and keys are left empty: Start sets the local dev issuer's,
+	// since the template's point at Cognito.
+	Authorizers map[string]gateway.JWTAuthorizer
+	// CORS is the definition's x-amazon-apigateway-cors, resolved; nil
+	// when it has none.
+	CORS *gateway.CORS
+	// AccessLogFormat is the stage's access log format.
+	AccessLogFormat string
+	// Functions are the template's functions.
+	Functions []Function
+	// Tables are the template's DynamoDB tables.
+	Tables []Table
+}
+
+// Function is a Lambda function of the template, as it runs here.
+type Function struct {
+	// Name is the function's logical ID, which routes invoke it by.
+	Name string
+	// Path is the function's bootstrap binary, built for this machine.
+	// Build sets it; a function that has one is not built.
+	Path string
+	// CodeDir is the function's CodeUri folder, and BuildMethod its
+	// Metadata BuildMethod: makefile, when Build can build it.
+	CodeDir     string
+	BuildMethod string
+	Timeout     time.Duration
+	MemoryMB    int
+	// Env holds the environment variables the template gives the
+	// function, resolved. Start adds DYNAMODB_ENDPOINT.
+	Env map[string]string
+}
+
+// Table is a DynamoDB table of the template and the name of its local copy.
+type Table struct {
+	Name       string
+	Definition samtemplate.Table
+}
+
+// LoadOptions configures Load; the zero value takes every parameter's
+// default.
+type LoadOptions struct {
+	// Parameters set template parameters by name, like PushoverToken.
+	Parameters map[string]string
+	// TablePrefix goes before a table's logical ID to name its local copy,
+	// so that several copies of the API can share one DynamoDB.
+	TablePrefix string
+}
+
+// Function returns the function with the given name, or nil.
+func (c *Config) Function(name string) *Function {
+	for i := range c.Functions {
+		if c.Functions[i].Name == name {
+			return &c.Functions[i]
+		}
+	}
+	return nil
+}
+
+// Load reads dir's template.yaml and the OpenAPI definition its HTTP API
+// includes, and resolves what they say with opts' parameters and local
+// stand-ins for what only CloudFormation knows: a table's Ref is its local
+// name, a function's Arn a Lambda ARN in the local Region and account.
+func Load(dir string, opts LoadOptions) (*Config, error) {
+	dir, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, err
+	}
+	tpl, err := samtemplate.Load(filepath.Join(dir, TemplateFile))
+	if err != nil {
+		return nil, err
+	}
+	if err := checkParameters(tpl, opts.Parameters); err != nil {
+		return nil, err
+	}
+	tableName := func(id string) string { return opts.TablePrefix + id }
+	res := tpl.Resolver(samtemplate.Stack{
+		Name:       stackName,
+		Region:     region,
+		AccountID:  accountID,
+		Parameters: opts.Parameters,
+		Ref: func(id string, r samtemplate.Resource) string {
+			if r.Type == samtemplate.TypeTable {
+				return tableName(id)
+			}
+			// A function's Ref is its name, which here is its logical ID.
+			return id
+		},
+		Arn: func(id string, r samtemplate.Resource) string {
+			switch r.Type {
+			case samtemplate.TypeTable:
+				return "arn:aws:dynamodb:" + region + ":" + accountID + ":table/" + tableName(id)
+			case samtemplate.TypeFunction:
+				return "arn:aws:lambda:" + region + ":" + accountID + ":function:" + id
+			}
+			return ""
+		},
+	})
+
+	c := &Config{Dir: dir}
+	if err := c.loadAPI(tpl, res); err != nil {
+		return nil, err
+	}
+	fns, err := tpl.Functions()
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range fns {
+		env, err := res.Environment(f)
+		if err != nil {
+			return nil, err
+		}
+		c.Functions = append(c.Functions, Function{
+			Name:        f.LogicalID,
+			CodeDir:     filepath.Join(dir, f.CodeURI),
+			BuildMethod: f.BuildMethod,
+			Timeout:     time.Duration(f.Timeout) * time.Second,
+			MemoryMB:    f.MemorySize,
+			Env:         env,
+		})
+	}
+	for _, rt := range c.Routes {
+		if c.Function(rt.Function) == nil {
+			return nil, fmt.Errorf("stack: route %s invokes %s, which %s does not define as a function", rt.Key, rt.Function, TemplateFile)
+		}
+	}
+	tables, err := tpl.Tables()
+	if err != nil {
+		return nil, err
+	}
+	for _, tb := range tables {
+		c.Tables = append(c.Tables, Table{Name: tableName(tb.LogicalID), Definition: tb})
+	}
+	return c, nil
+}
+
+// checkParameters refuses a parameter the template does not have, or a
+// value it does not allow, as CloudFormation does.
+func checkParameters(tpl *samtemplate.Template, params map[string]string) error {
+	for name, v := range params {
+		p, ok := tpl.Parameters[name]
+		if !ok {
+			return fmt.Errorf("stack: %s has no parameter %s", TemplateFile, name)
+		}
+		if len(p.AllowedValues) > 0 && !slices.Contains(p.AllowedValues, v) {
+			return fmt.Errorf("stack: parameter %s must be one of %s", name, strings.Join(p.AllowedValues, ", "))
+		}
+	}
+	return nil
+}
+
+// loadAPI reads the template's one HTTP API and its OpenAPI definition.
+func (c *Config) loadAPI(tpl *samtemplate.Template, res *samtemplate.Resolver) error {
+	apis, err := tpl.HTTPAPIs()
+	if err != nil {
+		return err
+	}
+	if len(apis) != 1 {
+		return fmt.Errorf("stack: %s has %d HTTP APIs; the local API serves exactly one", TemplateFile, len(apis))
+	}
+	api := apis[0]
+	c.API = api.LogicalID
+	c.AccessLogFormat = api.AccessLogFormat
+	loc := api.DefinitionLocation
+	if loc == "" || strings.Contains(loc, "://") {
+		return fmt.Errorf("stack: %s's DefinitionBody must be an AWS::Include of a file in the repository, not %v", api.LogicalID, api.DefinitionBody)
+	}
+	doc, err := samtemplate.LoadInclude(filepath.Join(c.Dir, loc))
+	if err != nil {
+		return err
+	}
+	if c.Routes, err = routes(doc); err != nil {
+		return fmt.Errorf("stack: %s: %w", loc, err)
+	}
+	if c.Authorizers, err = authorizers(doc, res, c.Routes); err != nil {
+		return fmt.Errorf("stack: %s: %w", loc, err)
+	}
+	if cors, ok := doc["x-amazon-apigateway-cors"]; ok {
+		if c.CORS, err = corsConfig(cors, res); err != nil {
+			return fmt.Errorf("stack: %s: x-amazon-apigateway-cors: %w", loc, err)
+		}
+	}
+	return nil
+}
+
+// operationMethods maps the members of an OpenAPI path item that are
+// operations to the methods of HTTP API route keys.
+var operationMethods = map[string]string{
+	"get": "GET", "put": "PUT", "post": "POST", "delete": "DELETE",
+	"options": "OPTIONS", "head": "HEAD", "patch": "PATCH",
+	"x-amazon-apigateway-any-method": "ANY",
+}
+
+// routes turns each operation of the definition into a route, as API
+// Gateway imports it.
+func routes(doc map[string]any) ([]gateway.Route, error) {
+	paths, ok := doc["paths"].(map[string]any)
+	if !ok || len(paths) == 0 {
+		return nil, errors.New("the definition has no paths")
+	}
+	var out []gateway.Route
+	for path, item := range paths {
+		ops, ok := item.(map[string]any)
+		if !ok {
+			return nil, fmt.Errorf("path %s is not a mapping", path)
+		}
+		if _, ok := ops["$ref"]; ok {
+			return nil, fmt.Errorf("path %s is a $ref, which HTTP APIs do not import", path)
+		}
+		for member, v := range ops {
+			method, isOp := operationMethods[member]
+			if !isOp {
+				continue
+			}
+			key := method + " " + path
+			op, ok := v.(map[string]any)
+			if !ok {
+				return nil, fmt.Errorf("%s is not a mapping", key)
+			}
+			rt, err := route(key, op, doc["security"])
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, rt)
+		}
+	}
+	// By path, then method: the order people read an API in.
+	slices.SortFunc(out, func(a, b gateway.Route) int {
+		ma, pa, _ := strings.Cut(a.Key, " ")
+		mb, pb, _ := strings.Cut(b.Key, " ")
+		return cmp.Or(strings.Compare(pa, pb), strings.Compare(ma, mb))
+	})
+	return out, nil
+}
+
+func route(key string, op map[string]any, rootSecurity any) (gateway.Route, error) {
+	ig, err := samtemplate.ParseIntegration(op["x-amazon-apigateway-integration"])
+	if err != nil {
+		return gateway.Route{}, fmt.Errorf("%s %w", key, err)
+	}
+	// The gateway speaks to functions in one way: a Lambda proxy
+	// integration with payload format 2.0.
+	if ig.Type != "aws_proxy" || ig.HTTPMethod != "POST" || ig.PayloadFormatVersion != "2.0" {
+		return gateway.Route{}, fmt.Errorf("%s: integration of type %q, httpMethod %q, payloadFormatVersion %q: the local gateway runs aws_proxy, POST, 2.0 only",
+			key, ig.Type, ig.HTTPMethod, ig.PayloadFormatVersion)
+	}
+	if ig.Function == "" {
+		return gateway.Route{}, fmt.Errorf("%s: integration uri %v is not the Fn::Sub of a function's invocation ARN", key, ig.URI)
+	}
+	rt := gateway.Route{Key: key, Function: ig.Function}
+	// An operation without security takes the definition's.
+	security, ok := op["security"]
+	if !ok {
+		security = rootSecurity
+	}
+	reqs, _ := security.([]any)
+	if security != nil && reqs == nil {
+		return gateway.Route{}, fmt.Errorf("%s: security must be a list", key)
+	}
+	switch len(reqs) {
+	case 0:
+		return rt, nil
+	case 1:
+	default:
+		return gateway.Route{}, fmt.Errorf("%s: security lists %d requirements; an HTTP API route has one authorizer", key, len(reqs))
+	}
+	req, ok := reqs[0].(map[string]any)
+	if !ok || len(req) != 1 {
+		return gateway.Route{}, fmt.Errorf("%s: security must name one authorizer", key)
+	}
+	for name, scopes := range req {
+		rt.Authorizer = name
+		if rt.AuthorizationScopes, err = stringList(scopes); err != nil {
+			return gateway.Route{}, fmt.Errorf("%s: scopes of %s: %w", key, name, err)
+		}
+	}
+	return rt, nil
+}
+
+// authorizers reads the JWT authorizers of the definition's security
+// schemes, and checks that every route's authorizer is one.
+func authorizers(doc map[string]any, res *samtemplate.Resolver, rts []gateway.Route) (map[string]gateway.JWTAuthorizer, error) {
+	components, _ := doc["components"].(map[string]any)
+	schemes, _ := components["securitySchemes"].(map[string]any)
+	out := map[string]gateway.JWTAuthorizer{}
+	for name, v := range schemes {
+		scheme, _ := v.(map[string]any)
+		ext, ok := scheme["x-amazon-apigateway-authorizer"].(map[string]any)
+		if !ok {
+			continue
+		}
+		if typ, _ := ext["type"].(string); !strings.EqualFold(typ, "jwt") {
+			return nil, fmt.Errorf("security scheme %s: the local gateway has JWT authorizers only, not %q", name, typ)
+		}
+		source, err := res.String(ext["identitySource"])
+		if err != nil {
+			return nil, fmt.Errorf("security scheme %s: identitySource: %w", name, err)
+		}
+		out[name] = gateway.JWTAuthorizer{IdentitySource: source}
+	}
+	for _, rt := range rts {
+		if _, ok := out[rt.Authorizer]; rt.Authorizer != "" && !ok {
+			return nil, fmt.Errorf("%s requires %s, which is not a security scheme with an x-amazon-apigateway-authorizer", rt.Key, rt.Authorizer)
+		}
+	}
+	return out, nil
+}
+
+// corsConfig reads x-amazon-apigateway-cors, resolving its intrinsic
+// functions, such as a Ref of the origins parameter.
+func corsConfig(v any, res *samtemplate.Resolver) (*gateway.CORS, error) {
+	resolved, err := res.Value(v)
+	if err != nil {
+		return nil, err
+	}
+	m, ok := resolved.(map[string]any)
+	if !ok {
+		return nil, errors.New("must be a mapping")
+	}
+	c := &gateway.CORS{}
+	for key, v := range m {
+		switch key {
+		case "allowOrigins":
+			c.AllowOrigins, err = stringList(v)
+		case "allowMethods":
+			c.AllowMethods, err = stringList(v)
+		case "allowHeaders":
+			c.AllowHeaders, err = stringList(v)
+		case "exposeHeaders":
+			c.ExposeHeaders, err = stringList(v)
+		case "maxAge":
+			c.MaxAge, err = integer(v)
+		case "allowCredentials":
+			var isBool bool
+			if c.AllowCredentials, isBool = v.(bool); !isBool {
+				err = errors.New("must be true or false")
+			}
+		default:
+			err = errors.New("is not a CORS setting of HTTP APIs")
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%s %w", key, err)
+		}
+	}
+	return c, nil
+}
+
+func stringList(v any) ([]string, error) {
+	if v == nil {
+		return nil, nil
+	}
+	items, ok := v.([]any)
+	if !ok {
+		return nil, errors.New("must be a list")
+	}
+	var out []string
+	for _, item := range items {
+		s, ok := item.(string)
+		if !ok {
+			return nil, fmt.Errorf("must list strings, not %v", item)
+		}
+		out = append(out, s)
+	}
+	return out, nil
+}
+
+func integer(v any) (int, error) {
+	switch x := v.(type) {
+	case int64:
+		return int(x), nil
+	case string:
+		if i, err := strconv.Atoi(x); err == nil {
+			return i, nil
+		}
+	}
+	return 0, fmt.Errorf("must be an integer, not %v", v)
+}

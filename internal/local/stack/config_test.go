@@ -1,0 +1,302 @@
+package stack_test
+
+import (
+	"os"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/getkin/kin-openapi/openapi3"
+
+	"github.com/example/serverless-todo/internal/local/gateway"
+	"github.com/example/serverless-todo/internal/local/samtemplate"
+	"github.com/example/serverless-todo/internal/local/stack"
+)
+
+// root is the repository, seen from this package's folder.
+var root = filepath.Join("..", "..", "..")
+
+func load(t *testing.T, opts stack.LoadOptions) *stack.Config {
+	t.Helper()
+	cfg, err := stack.Load(root, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg
+}
+
+// spec reads openapi.yaml with kin-openapi, a reader independent of the
+// loader's.
+func spec(t *testing.T) *openapi3.T {
+	t.Helper()
+	doc, err := openapi3.NewLoader().LoadFromFile(filepath.Join(root, "openapi.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return doc
+}
+
+func TestLoadRoutesEveryOperationToItsFunction(t *testing.T) {
+	cfg := load(t, stack.LoadOptions{})
+	// The contract: each route, the function that serves it, and whether
+	// the JWT authorizer guards it.
+	want := []gateway.Route{
+		{Key: "POST /contact", Function: "ContactFunction"},
+		{Key: "GET /todos", Function: "ListTodosFunction", Authorizer: "jwt"},
+		{Key: "POST /todos", Function: "CreateTodoFunction", Authorizer: "jwt"},
+		{Key: "DELETE /todos/{id}", Function: "DeleteTodoFunction", Authorizer: "jwt"},
+		{Key: "GET /todos/{id}", Function: "GetTodoFunction", Authorizer: "jwt"},
+		{Key: "PATCH /todos/{id}", Function: "UpdateTodoFunction", Authorizer: "jwt"},
+	}
+	if !reflect.DeepEqual(cfg.Routes, want) {
+		t.Errorf("Routes =\n%+v\nwant\n%+v", cfg.Routes, want)
+	}
+
+	var keys []string
+	for _, rt := range cfg.Routes {
+		keys = append(keys, rt.Key)
+	}
+	for path, item := range spec(t).Paths.Map() {
+		for method := range item.Operations() {
+			if key := method + " " + path; !slices.Contains(keys, key) {
+				t.Errorf("operation %s has no route", key)
+			}
+		}
+	}
+
+	wantAuth := map[string]gateway.JWTAuthorizer{"jwt": {IdentitySource: "$request.header.Authorization"}}
+	if !reflect.DeepEqual(cfg.Authorizers, wantAuth) {
+		t.Errorf("Authorizers = %+v, want %+v (the issuer is Start's to set)", cfg.Authorizers, wantAuth)
+	}
+}
+
+func TestLoadTakesCORSFromTheDefinition(t *testing.T) {
+	ext := spec(t).Extensions["x-amazon-apigateway-cors"].(map[string]any)
+	list := func(v any) []string {
+		var out []string
+		for _, s := range v.([]any) {
+			out = append(out, s.(string))
+		}
+		return out
+	}
+	tests := []struct {
+		name    string
+		params  map[string]string
+		origins []string
+	}{
+		{"the origins parameter's default", nil, []string{"*"}},
+		{"origins given as a parameter", map[string]string{"CorsAllowOrigins": "https://app.example, http://localhost:5173"}, []string{"https://app.example", "http://localhost:5173"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := load(t, stack.LoadOptions{Parameters: tt.params})
+			want := &gateway.CORS{
+				AllowOrigins:     tt.origins,
+				AllowMethods:     list(ext["allowMethods"]),
+				AllowHeaders:     list(ext["allowHeaders"]),
+				ExposeHeaders:    list(ext["exposeHeaders"]),
+				MaxAge:           int(ext["maxAge"].(float64)),
+				AllowCredentials: ext["allowCredentials"].(bool),
+			}
+			if !reflect.DeepEqual(cfg.CORS, want) {
+				t.Errorf("CORS = %+v, want %+v", cfg.CORS, want)
+			}
+		})
+	}
+}
+
+func TestLoadResolvesTheFunctions(t *testing.T) {
+	tpl, err := samtemplate.Load(filepath.Join(root, "template.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fns, err := tpl.Functions()
+	if err != nil {
+		t.Fatal(err)
+	}
+	apis, err := tpl.HTTPAPIs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	abs, err := filepath.Abs(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	tests := []struct {
+		name  string
+		opts  stack.LoadOptions
+		table string
+		// env is what the contact function gets beside TABLE_NAME.
+		contactEnv map[string]string
+	}{
+		{
+			name:       "defaults",
+			table:      "TodoTable",
+			contactEnv: map[string]string{"PUSHOVER_TOKEN": "", "PUSHOVER_USER_KEY": ""},
+		},
+		{
+			name:       "parameters and a table prefix",
+			opts:       stack.LoadOptions{Parameters: map[string]string{"PushoverToken": "tok", "PushoverUserKey": "usr"}, TablePrefix: "e2e-1-"},
+			table:      "e2e-1-TodoTable",
+			contactEnv: map[string]string{"PUSHOVER_TOKEN": "tok", "PUSHOVER_USER_KEY": "usr"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := load(t, tt.opts)
+			if cfg.Dir != abs || cfg.API != apis[0].LogicalID || cfg.AccessLogFormat != apis[0].AccessLogFormat || cfg.AccessLogFormat == "" {
+				t.Errorf("Dir, API, AccessLogFormat = %q, %q, %q; want %q, %q and the template's format", cfg.Dir, cfg.API, cfg.AccessLogFormat, abs, apis[0].LogicalID)
+			}
+			if len(cfg.Tables) != 1 || cfg.Tables[0].Name != tt.table || cfg.Tables[0].Definition.LogicalID != "TodoTable" {
+				t.Errorf("Tables = %+v, want TodoTable named %s", cfg.Tables, tt.table)
+			}
+			if len(cfg.Functions) != len(fns) {
+				t.Fatalf("%d functions, want the template's %d", len(cfg.Functions), len(fns))
+			}
+			for i, f := range cfg.Functions {
+				tf := fns[i]
+				want := stack.Function{
+					Name:        tf.LogicalID,
+					CodeDir:     abs,
+					BuildMethod: "makefile",
+					Timeout:     time.Duration(tf.Timeout) * time.Second,
+					MemoryMB:    tf.MemorySize,
+					Env:         map[string]string{"TABLE_NAME": tt.table},
+				}
+				if f.Name == "ContactFunction" {
+					for k, v := range tt.contactEnv {
+						want.Env[k] = v
+					}
+				}
+				if want.Timeout <= 0 || want.MemoryMB <= 0 {
+					t.Errorf("%s: the template gives timeout %v and memory %d MB", tf.LogicalID, want.Timeout, want.MemoryMB)
+				}
+				if !reflect.DeepEqual(f, want) {
+					t.Errorf("function %d = %+v\nwant %+v", i, f, want)
+				}
+			}
+		})
+	}
+}
+
+func TestConfigFunctionFindsByName(t *testing.T) {
+	cfg := load(t, stack.LoadOptions{})
+	f := cfg.Function("ContactFunction")
+	if f == nil || f.Name != "ContactFunction" {
+		t.Fatalf("Function(ContactFunction) = %+v", f)
+	}
+	f.Env["PUSHOVER_API_URL"] = "http://127.0.0.1:1"
+	if cfg.Function("ContactFunction").Env["PUSHOVER_API_URL"] == "" {
+		t.Error("a change through Function did not reach the Config")
+	}
+	if f := cfg.Function("Nope"); f != nil {
+		t.Errorf("Function(Nope) = %+v, want nil", f)
+	}
+}
+
+// edit replaces the first occurrence of old with new in one file of a copy
+// of the repository.
+type edit struct{ file, old, new string }
+
+// mutated copies template.yaml and openapi.yaml into a new folder and
+// applies the edits; an edit whose old text is gone fails the test.
+func mutated(t *testing.T, edits ...edit) string {
+	t.Helper()
+	dir := t.TempDir()
+	for _, name := range []string{"template.yaml", "openapi.yaml"} {
+		data, err := os.ReadFile(filepath.Join(root, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range edits {
+			if e.file != name {
+				continue
+			}
+			if !strings.Contains(string(data), e.old) {
+				t.Fatalf("%s no longer contains %q: update this test", name, e.old)
+			}
+			data = []byte(strings.Replace(string(data), e.old, e.new, 1))
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+func TestLoadRefusesWhatTheLocalAPICannotRun(t *testing.T) {
+	tests := []struct {
+		name   string
+		edits  []edit
+		params map[string]string
+		want   string
+	}{
+		{
+			name:   "a parameter the template does not have",
+			params: map[string]string{"PushoverTokn": "x"},
+			want:   "template.yaml has no parameter PushoverTokn",
+		},
+		{
+			name:   "a value the parameter does not allow",
+			params: map[string]string{"TableDeletionProtection": "maybe"},
+			want:   "parameter TableDeletionProtection must be one of true, false",
+		},
+		{
+			name:  "an operation invoking a function the template lacks",
+			edits: []edit{{"template.yaml", "  ContactFunction:\n    Type: AWS::Serverless::Function", "  ContactFormFunction:\n    Type: AWS::Serverless::Function"}},
+			want:  "route POST /contact invokes ContactFunction, which template.yaml does not define as a function",
+		},
+		{
+			name:  "an integration of payload format 1.0",
+			edits: []edit{{"openapi.yaml", "payloadFormatVersion: '2.0'", "payloadFormatVersion: '1.0'"}},
+			want:  `payloadFormatVersion "1.0": the local gateway runs aws_proxy, POST, 2.0 only`,
+		},
+		{
+			name:  "an operation without an integration",
+			edits: []edit{{"openapi.yaml", "      x-amazon-apigateway-integration:\n        type: aws_proxy\n        httpMethod: POST\n        payloadFormatVersion: '2.0'\n        uri:\n          Fn::Sub: arn:${AWS::Partition}:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${ContactFunction.Arn}/invocations", ""}},
+			want:  "POST /contact has no x-amazon-apigateway-integration",
+		},
+		{
+			name:  "a route requiring a scheme that is not an authorizer",
+			edits: []edit{{"openapi.yaml", "      security:\n        - jwt: []\n      parameters:\n        - $ref: '#/components/parameters/IdempotencyKey'", "      security:\n        - cognito: []\n      parameters:\n        - $ref: '#/components/parameters/IdempotencyKey'"}},
+			want:  "POST /todos requires cognito, which is not a security scheme with an x-amazon-apigateway-authorizer",
+		},
+		{
+			name:  "a route with two authorizers",
+			edits: []edit{{"openapi.yaml", "      security:\n        - jwt: []\n      parameters:\n        - $ref: '#/components/parameters/IdempotencyKey'", "      security:\n        - jwt: []\n        - other: []\n      parameters:\n        - $ref: '#/components/parameters/IdempotencyKey'"}},
+			want:  "POST /todos: security lists 2 requirements; an HTTP API route has one authorizer",
+		},
+		{
+			name:  "a Lambda authorizer",
+			edits: []edit{{"openapi.yaml", "        type: jwt\n        identitySource: $request.header.Authorization", "        type: request\n        identitySource: $request.header.Authorization"}},
+			want:  `security scheme jwt: the local gateway has JWT authorizers only, not "request"`,
+		},
+		{
+			name:  "a short form that AWS::Include would refuse",
+			edits: []edit{{"openapi.yaml", "  allowOrigins:\n    Ref: CorsAllowOrigins", "  allowOrigins: !Ref CorsAllowOrigins"}},
+			want:  "AWS::Include does not read the short form !Ref",
+		},
+		{
+			name:  "a CORS setting HTTP APIs do not have",
+			edits: []edit{{"openapi.yaml", "  maxAge: 3600", "  maxAgeSeconds: 3600"}},
+			want:  "x-amazon-apigateway-cors: maxAgeSeconds is not a CORS setting of HTTP APIs",
+		},
+		{
+			name:  "a definition that is not included from a file",
+			edits: []edit{{"template.yaml", "Location: ./openapi.yaml", "Location: s3://bucket/openapi.yaml"}},
+			want:  "DefinitionBody must be an AWS::Include of a file in the repository",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := stack.Load(mutated(t, tt.edits...), stack.LoadOptions{Parameters: tt.params})
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("Load = %v, want an error containing %q", err, tt.want)
+			}
+		})
+	}
+}

@@ -1,0 +1,301 @@
+// Package stack runs the whole API on this machine, as template.yaml
+// and the OpenAPI definition it includes describe it, and from nothing
+// else: Load reads the routes, the JWT authorizer, CORS, the access log
+// format, the functions with their settings and environment, and the
+// table; Start builds the functions with the Makefile's own targets, starts
+// DynamoDB Local (or uses a given DynamoDB) with the template's table, runs
+// the functions as Lambda does (package lambda) behind an HTTP API gateway
+// (gateway) on loopback, and has tokens minted by a local issuer (devauth)
+// that the gateway trusts in place of Cognito.
+//
+// make dev runs it through cmd/localapi; the end-to-end tests start their
+// own copies, with their own parameters, environment and extra routes.
+package stack
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"maps"
+	"net"
+	"net/http"
+	"path/filepath"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/example/serverless-todo/internal/local/devauth"
+	"github.com/example/serverless-todo/internal/local/dynamodblocal"
+	"github.com/example/serverless-todo/internal/local/gateway"
+	"github.com/example/serverless-todo/internal/local/lambda"
+	"github.com/example/serverless-todo/pkg/store"
+)
+
+// DefaultStateDir is the state folder, relative to the working directory:
+// the dev signing key, the functions' binaries and DynamoDB Local's data.
+const DefaultStateDir = ".local"
+
+// Options configures Start. The zero value serves on a free loopback port
+// with its state in DefaultStateDir.
+type Options struct {
+	// Addr is the gateway's address; empty means 127.0.0.1 on a free port.
+	Addr string
+	// StateDir keeps the dev signing key, the functions' binaries (in
+	// functions/) and DynamoDB Local's data (in dynamodb/); empty means
+	// DefaultStateDir.
+	StateDir string
+	// InMemory keeps DynamoDB Local's data in memory: it is gone when the
+	// API stops.
+	InMemory bool
+	// DynamoDBEndpoint is a DynamoDB to use, like a DynamoDB Local already
+	// running; empty starts DynamoDB Local.
+	DynamoDBEndpoint string
+	// Log receives the gateway's access log and everything the functions
+	// write, and Lambda's platform lines, a whole line at a time, each
+	// marked with the API's or the function's logical ID. Nil discards
+	// them.
+	Log io.Writer
+}
+
+// Stack is the API running on this machine.
+type Stack struct {
+	// URL is the gateway's base URL, like http://127.0.0.1:3000.
+	URL string
+	// DynamoDBEndpoint is the DynamoDB the functions use.
+	DynamoDBEndpoint string
+	// Issuer mints the tokens the gateway accepts, for any user.
+	Issuer *devauth.Issuer
+
+	server    *http.Server
+	functions *lambda.Service
+	db        *dynamodblocal.Server // nil when DynamoDB was given
+	failed    chan error
+	closing   chan struct{}
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// Start runs cfg: it builds the functions that have no Path, into the
+// state folder, while DynamoDB Local starts; creates each table that does
+// not exist; and serves the API. ctx bounds the start only; Close stops
+// it all.
+func Start(ctx context.Context, cfg *Config, opts Options) (_ *Stack, err error) {
+	// Absolute: DynamoDB Local runs in its jar's folder.
+	state, err := filepath.Abs(cmp.Or(opts.StateDir, DefaultStateDir))
+	if err != nil {
+		return nil, fmt.Errorf("stack: %w", err)
+	}
+	logw := &syncWriter{w: cmp.Or[io.Writer](opts.Log, io.Discard)}
+	// The port first: a port in use fails the start before any work.
+	ln, err := net.Listen("tcp", cmp.Or(opts.Addr, "127.0.0.1:0"))
+	if err != nil {
+		return nil, fmt.Errorf("stack: %w", err)
+	}
+	s := &Stack{
+		URL:     "http://" + ln.Addr().String(),
+		failed:  make(chan error, 2),
+		closing: make(chan struct{}),
+	}
+	defer func() {
+		if err != nil {
+			ln.Close()
+			_ = s.Close(context.Background())
+		}
+	}()
+	if s.Issuer, err = devauth.Open(state, devauth.Options{}); err != nil {
+		return nil, err
+	}
+
+	cfg = cfg.clone()
+	var wg sync.WaitGroup
+	var buildErr, dbErr error
+	wg.Go(func() { buildErr = cfg.Build(ctx, filepath.Join(state, "functions")) })
+	s.DynamoDBEndpoint = opts.DynamoDBEndpoint
+	if s.DynamoDBEndpoint == "" {
+		wg.Go(func() {
+			dbOpts := dynamodblocal.Options{}
+			if !opts.InMemory {
+				dbOpts.Dir = filepath.Join(state, "dynamodb")
+			}
+			if dbOpts.Jar, dbErr = dynamodblocal.FindJar(cfg.Dir); dbErr != nil {
+				return
+			}
+			if s.db, dbErr = dynamodblocal.Start(ctx, dbOpts); dbErr == nil {
+				s.DynamoDBEndpoint = s.db.Endpoint
+			}
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(buildErr, dbErr); err != nil {
+		return nil, err
+	}
+	if err := s.createTables(ctx, cfg.Tables); err != nil {
+		return nil, err
+	}
+
+	fns := make([]lambda.Function, 0, len(cfg.Functions))
+	for _, f := range cfg.Functions {
+		env := maps.Clone(f.Env)
+		if env == nil {
+			env = map[string]string{}
+		}
+		if _, set := env[store.EnvEndpoint]; !set {
+			env[store.EnvEndpoint] = s.DynamoDBEndpoint
+		}
+		fns = append(fns, lambda.Function{Name: f.Name, Path: f.Path, Timeout: f.Timeout, MemoryMB: f.MemoryMB, Env: env})
+	}
+	if s.functions, err = lambda.New(lambda.Config{Functions: fns, Region: region, AccountID: accountID, Log: logw}); err != nil {
+		return nil, err
+	}
+
+	authorizers := make(map[string]gateway.JWTAuthorizer, len(cfg.Authorizers))
+	for name, a := range cfg.Authorizers {
+		a.Issuer, a.Audience, a.Keys = s.Issuer.URL, []string{s.Issuer.Audience}, s.Issuer.PublicKeys()
+		authorizers[name] = a
+	}
+	gw, err := gateway.New(gateway.Config{
+		Routes:          cfg.Routes,
+		Authorizers:     authorizers,
+		CORS:            cfg.CORS,
+		AccessLogFormat: cfg.AccessLogFormat,
+		AccessLog:       &prefixWriter{prefix: []byte("[" + cfg.API + "] "), w: logw},
+		AccountID:       accountID,
+	}, s.functions)
+	if err != nil {
+		return nil, err
+	}
+	// No MaxHeaderBytes: the gateway applies API Gateway's own limit,
+	// which http.Server's larger default leaves to it.
+	s.server = &http.Server{
+		Handler:           gw,
+		ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog:          log.New(&prefixWriter{prefix: []byte("[" + cfg.API + "] "), w: logw}, "", 0),
+	}
+	go func() {
+		if err := s.server.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+			s.failed <- fmt.Errorf("stack: the gateway stopped serving: %w", err)
+		}
+	}()
+	if s.db != nil {
+		go func() {
+			select {
+			case <-s.db.Exited():
+				s.failed <- errors.New("stack: DynamoDB Local exited")
+			case <-s.closing:
+			}
+		}()
+	}
+	return s, nil
+}
+
+func (s *Stack) createTables(ctx context.Context, tables []Table) error {
+	client, err := store.NewClient(ctx, func(name string) string {
+		switch name {
+		case store.EnvEndpoint:
+			return s.DynamoDBEndpoint
+		case "AWS_REGION":
+			return region
+		}
+		return ""
+	})
+	if err != nil {
+		return fmt.Errorf("stack: %w", err)
+	}
+	for _, tb := range tables {
+		if err := ensureTable(ctx, client, tb); err != nil {
+			return fmt.Errorf("stack: %w", err)
+		}
+	}
+	return nil
+}
+
+// PIDs returns the process IDs of the running execution environments of
+// the named function.
+func (s *Stack) PIDs(function string) []int {
+	return s.functions.PIDs(function)
+}
+
+// Wait returns nil when ctx ends, or an error as soon as the API fails: the
+// gateway stops serving, or the DynamoDB Local it started exits.
+func (s *Stack) Wait(ctx context.Context) error {
+	select {
+	case <-ctx.Done():
+		return nil
+	case err := <-s.failed:
+		// Ctrl-C reaches DynamoDB Local too, and may end it first.
+		if ctx.Err() != nil {
+			return nil
+		}
+		return err
+	}
+}
+
+// Close stops the API: the gateway takes no more requests and finishes
+// those in flight, then the functions' processes get SIGTERM, and so does
+// DynamoDB Local if Start started it. When ctx ends first, what is left is
+// killed. Close returns once every process is gone.
+func (s *Stack) Close(ctx context.Context) error {
+	s.closeOnce.Do(func() {
+		close(s.closing)
+		var errs []error
+		if s.server != nil {
+			if err := s.server.Shutdown(ctx); err != nil {
+				errs = append(errs, err, s.server.Close())
+			}
+		}
+		if s.functions != nil {
+			errs = append(errs, s.functions.Close(ctx))
+		}
+		if s.db != nil {
+			s.db.Stop()
+		}
+		if err := errors.Join(errs...); err != nil {
+			s.closeErr = fmt.Errorf("stack: close: %w", err)
+		}
+	})
+	return s.closeErr
+}
+
+// clone copies c deeply enough that Start's builds leave the caller's
+// Config as it was.
+func (c *Config) clone() *Config {
+	out := *c
+	out.Routes = slices.Clone(c.Routes)
+	out.Functions = slices.Clone(c.Functions)
+	for i := range out.Functions {
+		out.Functions[i].Env = maps.Clone(out.Functions[i].Env)
+	}
+	out.Tables = slices.Clone(c.Tables)
+	return &out
+}
+
+// syncWriter serializes writes from the gateway and the functions, so
+// that each line stays whole in a writer that is not safe for concurrent
+// use.
+type syncWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (s *syncWriter) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.Write(p)
+}
+
+// prefixWriter marks what it passes on with a prefix; its writers write a
+// whole line at a time, as the gateway's access log does.
+type prefixWriter struct {
+	prefix []byte
+	w      io.Writer
+}
+
+func (p *prefixWriter) Write(b []byte) (int, error) {
+	if _, err := p.w.Write(append(slices.Clip(p.prefix), b...)); err != nil {
+		return 0, err
+	}
+	return len(b), nil
+}

@@ -1,9 +1,0 @@
-//go:build !unix
-
-package localapi
-
-import "os/exec"
-
-// stopGroupOnCancel leaves cmd to exec.CommandContext's default, which
-// kills make alone.
-func stopGroupOnCancel(cmd *exec.Cmd) {}

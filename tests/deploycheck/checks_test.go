@@ -1,0 +1,663 @@
+package deploycheck
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"reflect"
+	"regexp"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/example/serverless-todo/internal/local/samtemplate"
+)
+
+// A check reads a repository and returns what is wrong with it, one
+// sentence per problem; nothing when all is well.
+type check struct {
+	name string
+	run  func(*repo) []string
+}
+
+var checks = []check{
+	{"integrations", checkIntegrations},
+	{"routes", checkRoutes},
+	{"permissions", checkPermissions},
+	{"build", checkBuild},
+	{"runtime", checkRuntime},
+	{"iam", checkIAM},
+	{"logs", checkLogs},
+	{"access log", checkAccessLog},
+	{"cors", checkCORS},
+	{"authorizer", checkAuthorizer},
+	{"pushover", checkPushover},
+	{"table", checkTable},
+	{"api", checkAPI},
+}
+
+func TestDeploymentHasNoDrift(t *testing.T) {
+	r, err := loadRepo(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range checks {
+		t.Run(c.name, func(t *testing.T) {
+			for _, p := range c.run(r) {
+				t.Error(p)
+			}
+		})
+	}
+}
+
+// problems collects what a check finds.
+type problems []string
+
+func (p *problems) add(format string, args ...any) {
+	*p = append(*p, fmt.Sprintf(format, args...))
+}
+
+func specFunction(id string) (function, bool) {
+	for _, f := range functions {
+		if f.logicalID == id {
+			return f, true
+		}
+	}
+	return function{}, false
+}
+
+// checkIntegrations: every OpenAPI operation invokes a function of the
+// template through a Lambda proxy integration of payload format 2.0.
+func checkIntegrations(r *repo) []string {
+	var p problems
+	ops := r.operations()
+	for _, rt := range sortedKeys(ops) {
+		fn, wrong := integration(ops[rt])
+		for _, w := range wrong {
+			p.add("%s: %s", rt, w)
+		}
+		if fn == "" {
+			continue
+		}
+		if res, ok := r.tpl.Resources[fn]; !ok || res.Type != samtemplate.TypeFunction {
+			p.add("%s: invokes %s, which template.yaml does not define as a function", rt, fn)
+		}
+	}
+	return p
+}
+
+// checkRoutes: each function is reachable by exactly the routes it serves,
+// and the template defines exactly the functions of the spec.
+func checkRoutes(r *repo) []string {
+	var p problems
+	served := map[string][]route{}
+	ops := r.operations()
+	for _, rt := range sortedKeys(ops) {
+		if fn, _ := integration(ops[rt]); fn != "" {
+			served[fn] = append(served[fn], rt)
+		}
+	}
+	for _, f := range functions {
+		if _, ok := r.functions[f.logicalID]; !ok {
+			p.add("template.yaml does not define %s", f.logicalID)
+		}
+		extra, missing := sameSet(served[f.logicalID], f.routes)
+		for _, rt := range extra {
+			p.add("%s is reachable by %s, which it does not serve", f.logicalID, rt)
+		}
+		for _, rt := range missing {
+			p.add("%s is not reachable by its route %s", f.logicalID, rt)
+		}
+	}
+	for _, id := range sortedKeys(r.functions) {
+		if _, ok := specFunction(id); !ok {
+			p.add("template.yaml defines %s, which is not a function of the API", id)
+		}
+	}
+	return p
+}
+
+// checkPermissions: each function may be invoked by API Gateway for
+// exactly its routes of this API, and by nothing else.
+func checkPermissions(r *repo) []string {
+	var p problems
+	perms, err := r.tpl.Permissions()
+	if err != nil {
+		return []string{err.Error()}
+	}
+	res := r.resolver(nil)
+	granted := map[string][]string{}
+	for _, perm := range perms {
+		fn := refID(perm.FunctionName)
+		if fn == "" {
+			fn = arnOf(perm.FunctionName)
+		}
+		if _, ok := r.functions[fn]; !ok {
+			p.add("permission %s is for %v, not a function of the template", perm.LogicalID, perm.FunctionName)
+			continue
+		}
+		if perm.Action != "lambda:InvokeFunction" || perm.Principal != "apigateway.amazonaws.com" {
+			p.add("permission %s lets %s %s, want apigateway.amazonaws.com lambda:InvokeFunction", perm.LogicalID, perm.Principal, perm.Action)
+		}
+		arn, err := res.String(perm.SourceArn)
+		if err != nil {
+			p.add("permission %s: SourceArn: %v", perm.LogicalID, err)
+			continue
+		}
+		granted[fn] = append(granted[fn], arn)
+	}
+	for _, f := range functions {
+		if _, ok := r.functions[f.logicalID]; !ok {
+			continue
+		}
+		var want []string
+		for _, rt := range f.routes {
+			want = append(want, executeAPIArn(rt))
+		}
+		extra, missing := sameSet(granted[f.logicalID], want)
+		for _, arn := range extra {
+			p.add("%s may be invoked from %s, beyond its routes", f.logicalID, arn)
+		}
+		for _, arn := range missing {
+			p.add("%s has no permission for %s", f.logicalID, arn)
+		}
+	}
+	return p
+}
+
+// checkBuild: each function is built by sam build through a Makefile
+// target that exists and builds its folder for its architecture.
+func checkBuild(r *repo) []string {
+	var p problems
+	for _, id := range sortedKeys(r.functions) {
+		f := r.functions[id]
+		spec, ok := specFunction(id)
+		if !ok {
+			continue // checkRoutes reports it
+		}
+		if f.BuildMethod != "makefile" {
+			p.add("%s: Metadata BuildMethod is %q, want makefile", id, f.BuildMethod)
+			continue
+		}
+		codeDir := filepath.Join(r.dir, f.CodeURI)
+		if _, err := os.Stat(filepath.Join(codeDir, "Makefile")); err != nil {
+			p.add("%s: CodeUri %q has no Makefile", id, f.CodeURI)
+			continue
+		}
+		target := "build-" + id
+		out, err := exec.Command("make", "-n", "-C", codeDir, target, "ARTIFACTS_DIR=/artifacts").CombinedOutput()
+		if err != nil {
+			p.add("%s: the Makefile has no target %s: %v: %s", id, target, err, strings.TrimSpace(string(out)))
+			continue
+		}
+		goarch := map[string]string{"arm64": "arm64", "x86_64": "amd64"}[strings.Join(f.Architectures, "")]
+		recipe := " " + strings.Join(strings.Fields(string(out)), " ") + " "
+		for _, want := range []string{
+			" go build ", " -o /artifacts/bootstrap ", " ./functions/" + spec.folder + " ",
+			" GOOS=linux ", " GOARCH=" + goarch + " ", " CGO_ENABLED=0 ",
+		} {
+			if !strings.Contains(recipe, want) {
+				p.add("%s: %s does not run %q:%s", id, target, strings.TrimSpace(want), recipe)
+			}
+		}
+		// The Lambda runtime client without its RPC shim, which
+		// provided.al2023 does not use.
+		if m := buildTags.FindStringSubmatch(recipe); m == nil || !slices.Contains(strings.Split(m[1], ","), "lambda.norpc") {
+			p.add("%s: %s does not build with the tag lambda.norpc:%s", id, target, recipe)
+		}
+	}
+	return p
+}
+
+var buildTags = regexp.MustCompile(` -tags (\S+) `)
+
+// checkRuntime: every function runs the Go binary on the arm64 OS-only
+// runtime, small, traced, with JSON logs, and gives up before the gateway.
+func checkRuntime(r *repo) []string {
+	var p problems
+	for _, id := range sortedKeys(r.functions) {
+		f := r.functions[id]
+		if f.Runtime != "provided.al2023" || f.Handler != "bootstrap" {
+			p.add("%s: runtime %q with handler %q, want provided.al2023 with bootstrap", id, f.Runtime, f.Handler)
+		}
+		if !reflect.DeepEqual(f.Architectures, []string{"arm64"}) {
+			p.add("%s: architectures %v, want [arm64]", id, f.Architectures)
+		}
+		if f.MemorySize <= 0 || f.MemorySize > 256 {
+			p.add("%s: memory %d MB, want a small size set (at most 256)", id, f.MemorySize)
+		}
+		if f.Timeout <= 0 || f.Timeout >= gatewayTimeout {
+			p.add("%s: timeout %d s, want one set below the gateway's %d s", id, f.Timeout, gatewayTimeout)
+		}
+		if f.Tracing != "Active" {
+			p.add("%s: tracing %q, want Active", id, f.Tracing)
+		}
+		if f.LogFormat != "JSON" {
+			p.add("%s: log format %q, want JSON", id, f.LogFormat)
+		}
+	}
+	return p
+}
+
+// checkIAM: each function has its own role, trusted by Lambda only, that
+// may call exactly its DynamoDB actions on the table, write to its own log
+// group and send traces, and nothing else.
+func checkIAM(r *repo) []string {
+	var p problems
+	roles, err := r.tpl.Roles()
+	if err != nil {
+		return []string{err.Error()}
+	}
+	byID := map[string]samtemplate.Role{}
+	for _, role := range roles {
+		byID[role.LogicalID] = role
+	}
+	usedBy := map[string]string{}
+	table := map[string]any{"Fn::GetAtt": []any{tableID, "Arn"}}
+	for _, f := range functions {
+		fn, ok := r.functions[f.logicalID]
+		if !ok {
+			continue
+		}
+		if fn.Policies != nil {
+			p.add("%s: has SAM Policies; it must have its own role instead", f.logicalID)
+		}
+		roleID := arnOf(fn.Role)
+		role, ok := byID[roleID]
+		if !ok {
+			p.add("%s: its Role %v is not the Arn of a role in the template", f.logicalID, fn.Role)
+			continue
+		}
+		if other, shared := usedBy[roleID]; shared {
+			p.add("%s: shares role %s with %s", f.logicalID, roleID, other)
+		}
+		usedBy[roleID] = f.logicalID
+		if !reflect.DeepEqual(role.TrustedServices, []string{"lambda.amazonaws.com"}) {
+			p.add("%s: role %s trusts %v, want lambda.amazonaws.com only", f.logicalID, roleID, role.TrustedServices)
+		}
+		if len(role.ManagedPolicyArns) > 0 {
+			p.add("%s: role %s has managed policies %v", f.logicalID, roleID, role.ManagedPolicyArns)
+		}
+		logs := map[string]any{"Fn::GetAtt": []any{refID(fn.LogGroup), "Arn"}}
+		var tableGot, logsGot, traceGot []string
+		for _, pol := range role.Policies {
+			for _, s := range pol.Statements {
+				if s.Effect != "Allow" || len(s.NotActions) > 0 || len(s.NotResources) > 0 {
+					p.add("%s: role %s has a statement that is not a plain Allow of actions on resources", f.logicalID, roleID)
+					continue
+				}
+				for _, action := range s.Actions {
+					switch {
+					case strings.HasPrefix(action, "dynamodb:"):
+						tableGot = append(tableGot, action)
+						if !reflect.DeepEqual(s.Resources, []any{table}) {
+							p.add("%s: may call %s on %v, not only on the table", f.logicalID, action, s.Resources)
+						}
+					case strings.HasPrefix(action, "logs:"):
+						logsGot = append(logsGot, action)
+						if !reflect.DeepEqual(s.Resources, []any{logs}) {
+							p.add("%s: may call %s on %v, not only on its own log group", f.logicalID, action, s.Resources)
+						}
+					case strings.HasPrefix(action, "xray:"):
+						traceGot = append(traceGot, action)
+					default:
+						p.add("%s: may call %s", f.logicalID, action)
+					}
+				}
+			}
+		}
+		for _, grant := range []struct {
+			what      string
+			got, want []string
+		}{
+			{"table", tableGot, f.tableActions},
+			{"logs", logsGot, logActions},
+			{"tracing", traceGot, traceActions},
+		} {
+			extra, missing := sameSet(grant.got, grant.want)
+			if len(extra) > 0 {
+				p.add("%s: may call %v, beyond what it needs", f.logicalID, extra)
+			}
+			if len(missing) > 0 {
+				p.add("%s: may not call %v, which it needs (%s)", f.logicalID, missing, grant.what)
+			}
+		}
+	}
+	return p
+}
+
+// checkLogs: each function logs to a log group of its own that keeps logs
+// for a limited time, and so does the API's access log.
+func checkLogs(r *repo) []string {
+	var p problems
+	res := r.resolver(nil)
+	retention := func(owner, group string) {
+		lg, ok := r.tpl.Resources[group]
+		if !ok || lg.Type != samtemplate.TypeLogGroup {
+			p.add("%s: logs to %q, not a log group of the template", owner, group)
+			return
+		}
+		days, err := res.String(lg.Properties["RetentionInDays"])
+		if n, _ := strconv.Atoi(days); err != nil || n <= 0 {
+			p.add("%s: log group %s keeps logs forever (no RetentionInDays)", owner, group)
+		}
+	}
+	owners := map[string]string{}
+	for _, id := range sortedKeys(r.functions) {
+		group := refID(r.functions[id].LogGroup)
+		if group == "" {
+			p.add("%s: has no LoggingConfig LogGroup of its own", id)
+			continue
+		}
+		if other, ok := owners[group]; ok {
+			p.add("%s: shares log group %s with %s", id, group, other)
+		}
+		owners[group] = id
+		retention(id, group)
+	}
+	apis, err := r.tpl.HTTPAPIs()
+	if err != nil {
+		return append(p, err.Error())
+	}
+	for _, api := range apis {
+		if group := arnOf(api.AccessLogDestination); group != "" {
+			retention(api.LogicalID+" access log", group)
+		} else {
+			p.add("%s: access logs go to %v, not a log group of the template", api.LogicalID, api.AccessLogDestination)
+		}
+	}
+	return p
+}
+
+// checkAccessLog: the access log is JSON with exactly the agreed fields.
+func checkAccessLog(r *repo) []string {
+	var p problems
+	apis, err := r.tpl.HTTPAPIs()
+	if err != nil {
+		return []string{err.Error()}
+	}
+	for _, api := range apis {
+		var fields map[string]string
+		if err := json.Unmarshal([]byte(api.AccessLogFormat), &fields); err != nil {
+			p.add("%s: the access log format is not a JSON object of strings: %v", api.LogicalID, err)
+			continue
+		}
+		for _, name := range sortedKeys(fields) {
+			if want, ok := accessLogFields[name]; !ok {
+				p.add("%s: the access log has field %s, which is not agreed", api.LogicalID, name)
+			} else if fields[name] != want {
+				p.add("%s: access log field %s is %s, want %s", api.LogicalID, name, fields[name], want)
+			}
+		}
+		for _, name := range sortedKeys(accessLogFields) {
+			if _, ok := fields[name]; !ok {
+				p.add("%s: the access log lacks field %s", api.LogicalID, name)
+			}
+		}
+	}
+	return p
+}
+
+// checkCORS: browsers may call every route from the configured origins,
+// send the headers the API reads and read the headers it answers with.
+func checkCORS(r *repo) []string {
+	var p problems
+	cors, ok := r.api.Extensions["x-amazon-apigateway-cors"].(map[string]any)
+	if !ok {
+		return []string{"openapi.yaml has no x-amazon-apigateway-cors"}
+	}
+	if origins := refID(cors["allowOrigins"]); origins == "" {
+		p.add("CORS allowOrigins is %v, want a Ref of a template parameter", cors["allowOrigins"])
+	} else if param, ok := r.tpl.Parameters[origins]; !ok || param.Default != "*" {
+		p.add("CORS allowOrigins parameter %s does not exist or does not default to *", origins)
+	}
+	has := func(list any, want string) bool {
+		items, _ := list.([]any)
+		for _, item := range items {
+			if s, ok := item.(string); ok && strings.EqualFold(s, want) {
+				return true
+			}
+		}
+		return false
+	}
+	for _, h := range corsAllowHeaders {
+		if !has(cors["allowHeaders"], h) {
+			p.add("CORS does not allow request header %s", h)
+		}
+	}
+	for _, h := range corsExposeHeaders {
+		if !has(cors["exposeHeaders"], h) {
+			p.add("CORS does not expose response header %s", h)
+		}
+	}
+	for rt := range r.operations() {
+		method, _, _ := strings.Cut(rt, " ")
+		if !has(cors["allowMethods"], method) {
+			p.add("CORS does not allow method %s", method)
+		}
+	}
+	if age, _ := cors["maxAge"].(float64); age <= 0 {
+		p.add("CORS maxAge is %v, want browsers to cache preflights", cors["maxAge"])
+	}
+	return p
+}
+
+// checkAuthorizer: the JWT authorizer guards every /todos operation and
+// not the public ones, and trusts the stack's user pool unless another
+// issuer is configured.
+func checkAuthorizer(r *repo) []string {
+	var p problems
+	ref, ok := r.api.Components.SecuritySchemes[securityScheme]
+	if !ok || ref.Value == nil {
+		return []string{"openapi.yaml has no security scheme " + securityScheme}
+	}
+	auth, _ := ref.Value.Extensions["x-amazon-apigateway-authorizer"].(map[string]any)
+	if auth["type"] != "jwt" || auth["identitySource"] != "$request.header.Authorization" {
+		p.add("security scheme %s is not a JWT authorizer reading the Authorization header: %v", securityScheme, auth)
+	}
+	for _, tc := range []struct {
+		name           string
+		params         map[string]string
+		issuer         string
+		audience       []any
+		cognitoCreated bool
+	}{
+		{"by default", nil, "https://cognito-idp." + region + ".amazonaws.com/ref-UserPool", []any{"ref-UserPoolClient"}, true},
+		{"with another issuer", map[string]string{"JwtIssuer": "https://issuer.example", "JwtAudience": "my-api"}, "https://issuer.example", []any{"my-api"}, false},
+	} {
+		res := r.resolver(tc.params)
+		cfg, err := res.Value(auth["jwtConfiguration"])
+		if err != nil {
+			p.add("jwtConfiguration %s: %v", tc.name, err)
+			continue
+		}
+		want := map[string]any{"issuer": tc.issuer, "audience": tc.audience}
+		if !reflect.DeepEqual(cfg, want) {
+			p.add("jwtConfiguration %s is %v, want %v", tc.name, cfg, want)
+		}
+		for _, id := range []string{"UserPool", "UserPoolClient"} {
+			created := false
+			if res, ok := r.tpl.Resources[id]; ok {
+				created = res.Condition == ""
+				if res.Condition != "" {
+					created, err = r.resolver(tc.params).Condition(res.Condition)
+					if err != nil {
+						p.add("%s: %v", id, err)
+					}
+				}
+			}
+			if created != tc.cognitoCreated {
+				p.add("%s %s: created is %v, want %v", id, tc.name, created, tc.cognitoCreated)
+			}
+		}
+	}
+	ops := r.operations()
+	for _, rt := range sortedKeys(ops) {
+		op := ops[rt]
+		fn, _ := integration(op)
+		spec, _ := specFunction(fn)
+		security := r.api.Security
+		if op.Security != nil {
+			security = *op.Security
+		}
+		var schemes []string
+		for _, req := range security {
+			for name := range req {
+				schemes = append(schemes, name)
+			}
+		}
+		switch {
+		case spec.public && (op.Security == nil || len(*op.Security) > 0):
+			p.add("%s is public but does not say security: [] (it has %v)", rt, schemes)
+		case !spec.public && !reflect.DeepEqual(schemes, []string{securityScheme}):
+			p.add("%s must require the %s authorizer, it requires %v", rt, securityScheme, schemes)
+		}
+	}
+	return p
+}
+
+// checkPushover: the Pushover secrets are NoEcho parameters that reach the
+// contact function's environment and nothing else.
+func checkPushover(r *repo) []string {
+	var p problems
+	for variable, param := range pushoverParameters {
+		if par, ok := r.tpl.Parameters[param]; !ok || !par.NoEcho {
+			p.add("parameter %s does not exist or is not NoEcho", param)
+		}
+		for _, id := range sortedKeys(r.functions) {
+			v, has := r.functions[id].Environment[variable]
+			switch {
+			case id == contactFunction && refID(v) != param:
+				p.add("%s: %s is %v, want Ref %s", id, variable, v, param)
+			case id != contactFunction && has:
+				p.add("%s: has %s, which only %s may see", id, variable, contactFunction)
+			}
+		}
+		for _, id := range sortedKeys(r.tpl.Resources) {
+			res := r.tpl.Resources[id]
+			for prop, v := range res.Properties {
+				if id == contactFunction && prop == "Environment" {
+					continue
+				}
+				if refersTo(v, param) {
+					p.add("%s: %s passes %s on", id, prop, param)
+				}
+			}
+		}
+		if refersTo(r.tpl.Outputs, param) {
+			p.add("an output reveals %s", param)
+		}
+	}
+	return p
+}
+
+// checkTable: the one table has the generic keys, costs nothing when idle,
+// expires items by expiresAt, can be restored, survives the stack, and is
+// the table every function is told about.
+func checkTable(r *repo) []string {
+	var p problems
+	tables, err := r.tpl.Tables()
+	if err != nil {
+		return []string{err.Error()}
+	}
+	if len(tables) != 1 || tables[0].LogicalID != tableID {
+		return []string{fmt.Sprintf("want exactly the table %s, have %d tables", tableID, len(tables))}
+	}
+	tb := tables[0]
+	if want := []samtemplate.KeyElement{{AttributeName: "PK", KeyType: "HASH"}, {AttributeName: "SK", KeyType: "RANGE"}}; !reflect.DeepEqual(tb.KeySchema, want) {
+		p.add("key schema %v, want %v", tb.KeySchema, want)
+	}
+	if want := []samtemplate.AttributeDefinition{{AttributeName: "PK", AttributeType: "S"}, {AttributeName: "SK", AttributeType: "S"}}; !reflect.DeepEqual(tb.AttributeDefinitions, want) {
+		p.add("attribute definitions %v, want %v", tb.AttributeDefinitions, want)
+	}
+	if tb.BillingMode != "PAY_PER_REQUEST" {
+		p.add("billing mode %q, want PAY_PER_REQUEST", tb.BillingMode)
+	}
+	if tb.TTLAttribute != "expiresAt" {
+		p.add("time to live on %q, want expiresAt", tb.TTLAttribute)
+	}
+	if tb.PointInTimeRecovery != true {
+		p.add("point-in-time recovery is %v, want true", tb.PointInTimeRecovery)
+	}
+	if tb.DeletionPolicy != "Retain" || tb.UpdateReplacePolicy != "Retain" {
+		p.add("DeletionPolicy %q and UpdateReplacePolicy %q, want Retain and Retain", tb.DeletionPolicy, tb.UpdateReplacePolicy)
+	}
+	if on, err := r.resolver(nil).Value(tb.DeletionProtection); err != nil || on != true {
+		p.add("deletion protection is %v by default (%v), want true", on, err)
+	}
+	for _, id := range sortedKeys(r.functions) {
+		if v := r.functions[id].Environment["TABLE_NAME"]; refID(v) != tableID {
+			p.add("%s: TABLE_NAME is %v, want Ref %s", id, v, tableID)
+		}
+	}
+	return p
+}
+
+// checkAPI: the HTTP API is built from openapi.yaml, refuses a definition
+// it would half import, and throttles the public route harder.
+func checkAPI(r *repo) []string {
+	var p problems
+	apis, err := r.tpl.HTTPAPIs()
+	if err != nil {
+		return []string{err.Error()}
+	}
+	if len(apis) != 1 || apis[0].LogicalID != apiID {
+		return []string{fmt.Sprintf("want exactly the HTTP API %s, have %d", apiID, len(apis))}
+	}
+	api := apis[0]
+	if api.DefinitionLocation != definitionLocation {
+		p.add("the API's DefinitionBody includes %q, want %s through AWS::Include", api.DefinitionLocation, definitionLocation)
+	}
+	if !api.FailOnWarnings {
+		p.add("FailOnWarnings is off: a definition API Gateway cannot fully import would deploy half an API")
+	}
+	res := r.resolver(nil)
+	number := func(what string, v any) float64 {
+		s, err := res.String(v)
+		n, convErr := strconv.ParseFloat(s, 64)
+		if err != nil || convErr != nil || n <= 0 {
+			p.add("%s is %v, want a positive number", what, v)
+		}
+		return n
+	}
+	rate := number("default throttling rate", api.DefaultRouteSettings.ThrottlingRateLimit)
+	burst := number("default throttling burst", api.DefaultRouteSettings.ThrottlingBurstLimit)
+	ops := r.operations()
+	for _, key := range sortedKeys(api.RouteSettings) {
+		if _, ok := ops[key]; !ok {
+			p.add("RouteSettings has %s, which is not a route of openapi.yaml", key)
+		}
+	}
+	for _, f := range functions {
+		if !f.public {
+			continue
+		}
+		for _, rt := range f.routes {
+			s, ok := api.RouteSettings[rt]
+			if !ok {
+				p.add("public route %s has no throttling of its own", rt)
+				continue
+			}
+			if n := number(rt+" throttling rate", s.ThrottlingRateLimit); n >= rate {
+				p.add("public route %s may take %v requests per second, not fewer than the API's %v", rt, n, rate)
+			}
+			if n := number(rt+" throttling burst", s.ThrottlingBurstLimit); n >= burst {
+				p.add("public route %s may take a burst of %v, not fewer than the API's %v", rt, n, burst)
+			}
+		}
+	}
+	return p
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

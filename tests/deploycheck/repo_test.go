@@ -1,0 +1,218 @@
+package deploycheck
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+
+	"github.com/getkin/kin-openapi/openapi3"
+
+	"github.com/example/serverless-todo/internal/local/samtemplate"
+)
+
+// root is the repository, seen from this package's folder.
+var root = filepath.Join("..", "..")
+
+// repoFiles are the files the checks read, relative to the repository.
+var repoFiles = []string{"template.yaml", "openapi.yaml", "Makefile"}
+
+// repo is what the checks read from one copy of the repository.
+type repo struct {
+	dir       string
+	tpl       *samtemplate.Template
+	api       *openapi3.T
+	functions map[string]samtemplate.Function
+}
+
+func loadRepo(dir string) (*repo, error) {
+	tpl, err := samtemplate.Load(filepath.Join(dir, "template.yaml"))
+	if err != nil {
+		return nil, err
+	}
+	fns, err := tpl.Functions()
+	if err != nil {
+		return nil, err
+	}
+	loader := openapi3.NewLoader()
+	api, err := loader.LoadFromFile(filepath.Join(dir, "openapi.yaml"))
+	if err != nil {
+		return nil, fmt.Errorf("openapi.yaml: %w", err)
+	}
+	if err := api.Validate(context.Background()); err != nil {
+		return nil, fmt.Errorf("openapi.yaml: %w", err)
+	}
+	r := &repo{dir: dir, tpl: tpl, api: api, functions: map[string]samtemplate.Function{}}
+	for _, f := range fns {
+		r.functions[f.LogicalID] = f
+	}
+	return r, nil
+}
+
+// Stand-ins for what CloudFormation knows when it resolves the template.
+const (
+	region  = "eu-west-1"
+	account = "123456789012"
+)
+
+// resolver resolves the template's intrinsic functions with stand-ins: a
+// resource's Ref is "ref-<ID>", its Arn "arn-<ID>".
+func (r *repo) resolver(params map[string]string) *samtemplate.Resolver {
+	return r.tpl.Resolver(samtemplate.Stack{
+		Name:       "todo-api",
+		Region:     region,
+		AccountID:  account,
+		Parameters: params,
+		Ref:        func(id string, _ samtemplate.Resource) string { return "ref-" + id },
+		Arn:        func(id string, _ samtemplate.Resource) string { return "arn-" + id },
+	})
+}
+
+// route is an API Gateway route key, like "GET /todos/{id}".
+type route = string
+
+// operations returns the OpenAPI document's operations by route.
+func (r *repo) operations() map[route]*openapi3.Operation {
+	ops := map[route]*openapi3.Operation{}
+	for path, item := range r.api.Paths.Map() {
+		for method, op := range item.Operations() {
+			ops[strings.ToUpper(method)+" "+path] = op
+		}
+	}
+	return ops
+}
+
+// integration returns the logical ID of the function an operation's
+// x-amazon-apigateway-integration invokes, and what is wrong with the
+// integration otherwise.
+func integration(op *openapi3.Operation) (string, []string) {
+	ig, err := samtemplate.ParseIntegration(op.Extensions["x-amazon-apigateway-integration"])
+	if err != nil {
+		return "", []string{err.Error()}
+	}
+	var wrong []string
+	for _, f := range []struct{ key, got, want string }{
+		{"httpMethod", ig.HTTPMethod, "POST"},
+		{"payloadFormatVersion", ig.PayloadFormatVersion, "2.0"},
+		{"type", ig.Type, "aws_proxy"},
+	} {
+		if f.got != f.want {
+			wrong = append(wrong, fmt.Sprintf("integration %s is %q, want %q", f.key, f.got, f.want))
+		}
+	}
+	if ig.Function == "" {
+		return "", append(wrong, fmt.Sprintf("integration uri %v is not the Fn::Sub of a function's invocation ARN", ig.URI))
+	}
+	return ig.Function, wrong
+}
+
+// executeAPIArn is the ARN API Gateway invokes a function with for a route
+// of the API, as SAM writes it for its own events: any stage, and a path
+// parameter matching any segment.
+func executeAPIArn(rt route) string {
+	method, path, _ := strings.Cut(rt, " ")
+	path = regexp.MustCompile(`\{[^}]+\}`).ReplaceAllString(path, "*")
+	return fmt.Sprintf("arn:aws:execute-api:%s:%s:ref-%s/*/%s%s", region, account, apiID, method, path)
+}
+
+// refID returns the logical ID v refers to with Ref, or "".
+func refID(v any) string {
+	if name, arg, ok := samtemplate.Intrinsic(v); ok && name == "Ref" {
+		s, _ := arg.(string)
+		return s
+	}
+	return ""
+}
+
+// arnOf returns the logical ID v is the Fn::GetAtt Arn of, or "".
+func arnOf(v any) string {
+	if name, arg, ok := samtemplate.Intrinsic(v); ok && name == "Fn::GetAtt" {
+		if a, ok := arg.([]any); ok && len(a) == 2 && a[1] == "Arn" {
+			s, _ := a[0].(string)
+			return s
+		}
+	}
+	return ""
+}
+
+// refersTo reports whether v mentions the named parameter or resource, by
+// Ref or inside an Fn::Sub string.
+func refersTo(v any, name string) bool {
+	if fn, arg, ok := samtemplate.Intrinsic(v); ok {
+		switch fn {
+		case "Ref":
+			return arg == name
+		case "Fn::Sub":
+			var format string
+			switch a := arg.(type) {
+			case string:
+				format = a
+			case []any:
+				if len(a) > 0 {
+					format, _ = a[0].(string)
+				}
+				if len(a) > 1 && refersTo(a[1], name) {
+					return true
+				}
+			}
+			return strings.Contains(format, "${"+name+"}")
+		}
+		return refersTo(arg, name)
+	}
+	switch x := v.(type) {
+	case map[string]any:
+		for _, item := range x {
+			if refersTo(item, name) {
+				return true
+			}
+		}
+	case []any:
+		for _, item := range x {
+			if refersTo(item, name) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// copyRepo copies the files the checks read into a new folder.
+func copyRepo(dst string) error {
+	for _, name := range repoFiles {
+		data, err := os.ReadFile(filepath.Join(root, name))
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(filepath.Join(dst, name), data, 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// sameSet reports the items only in got and only in want.
+func sameSet(got, want []string) (extra, missing []string) {
+	g, w := map[string]bool{}, map[string]bool{}
+	for _, s := range got {
+		g[s] = true
+	}
+	for _, s := range want {
+		w[s] = true
+	}
+	for s := range g {
+		if !w[s] {
+			extra = append(extra, s)
+		}
+	}
+	for s := range w {
+		if !g[s] {
+			missing = append(missing, s)
+		}
+	}
+	sort.Strings(extra)
+	sort.Strings(missing)
+	return extra, missing
+}
