@@ -209,7 +209,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
-	if err := table.Definition.Create(ctx, client, table.Name); err != nil {
+	if err := dynamodblocal.CreateTable(ctx, client, table.Definition, table.Name); err != nil {
 		return err
 	}
 	fx, err := newFixture(ctx, client, table.Name, l.issuer)

@@ -3,6 +3,7 @@ package deploycheck
 import (
 	"context"
 	"fmt"
+	"github.com/example/serverless-todo/internal/local/intrinsics"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -60,8 +61,8 @@ const (
 
 // resolver resolves the template's intrinsic functions with stand-ins: a
 // resource's Ref is "ref-<ID>", its Arn "arn-<ID>".
-func (r *repo) resolver(params map[string]string) *samtemplate.Resolver {
-	return r.tpl.Resolver(samtemplate.Stack{
+func (r *repo) resolver(params map[string]string) *intrinsics.Resolver {
+	return intrinsics.New(r.tpl, intrinsics.Stack{
 		Name:       "todo-api",
 		Region:     region,
 		AccountID:  account,

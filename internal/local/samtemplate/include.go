@@ -91,7 +91,7 @@ func ParseIntegration(v any) (Integration, error) {
 			continue
 		}
 		var err error
-		if *s.dst, err = literal(m[s.key]); err != nil {
+		if *s.dst, err = Literal(m[s.key]); err != nil {
 			return Integration{}, fmt.Errorf("integration %s: %w", s.key, err)
 		}
 	}

@@ -1,15 +1,9 @@
 package samtemplate
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"strconv"
-	"time"
-
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 )
 
 // Function is an AWS::Serverless::Function, Globals merged. Values that may
@@ -307,44 +301,6 @@ func table(id string, r Resource) (Table, error) {
 	return tb, nil
 }
 
-// CreateTableInput returns the request that creates a table of this
-// definition under the given name: key schema, attribute definitions and
-// billing mode. The time to live is a separate request; see TTLAttribute.
-func (tb Table) CreateTableInput(name string) *dynamodb.CreateTableInput {
-	in := &dynamodb.CreateTableInput{
-		TableName:   aws.String(name),
-		BillingMode: types.BillingMode(tb.BillingMode),
-	}
-	for _, k := range tb.KeySchema {
-		in.KeySchema = append(in.KeySchema, types.KeySchemaElement{
-			AttributeName: aws.String(k.AttributeName),
-			KeyType:       types.KeyType(k.KeyType),
-		})
-	}
-	for _, a := range tb.AttributeDefinitions {
-		in.AttributeDefinitions = append(in.AttributeDefinitions, types.AttributeDefinition{
-			AttributeName: aws.String(a.AttributeName),
-			AttributeType: types.ScalarAttributeType(a.AttributeType),
-		})
-	}
-	return in
-}
-
-// UpdateTimeToLiveInput returns the request that turns on the table's time
-// to live under the given name, or nil when the table has none.
-func (tb Table) UpdateTimeToLiveInput(name string) *dynamodb.UpdateTimeToLiveInput {
-	if tb.TTLAttribute == "" {
-		return nil
-	}
-	return &dynamodb.UpdateTimeToLiveInput{
-		TableName: aws.String(name),
-		TimeToLiveSpecification: &types.TimeToLiveSpecification{
-			AttributeName: aws.String(tb.TTLAttribute),
-			Enabled:       aws.Bool(true),
-		},
-	}
-}
-
 // Permission is an AWS::Lambda::Permission.
 type Permission struct {
 	LogicalID    string
@@ -593,22 +549,4 @@ func listProp(m map[string]any, key string) ([]any, error) {
 		return v, nil
 	}
 	return nil, fmt.Errorf("%s must be a list", key)
-}
-
-// Create creates a table of this definition under the given name, waits
-// until it is active, and turns on its time to live: how tests and make dev
-// make their local copy of the template's table.
-func (tb Table) Create(ctx context.Context, client *dynamodb.Client, name string) error {
-	if _, err := client.CreateTable(ctx, tb.CreateTableInput(name)); err != nil {
-		return fmt.Errorf("create table %s: %w", name, err)
-	}
-	if err := dynamodb.NewTableExistsWaiter(client).Wait(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(name)}, time.Minute); err != nil {
-		return fmt.Errorf("wait for table %s: %w", name, err)
-	}
-	if in := tb.UpdateTimeToLiveInput(name); in != nil {
-		if _, err := client.UpdateTimeToLive(ctx, in); err != nil {
-			return fmt.Errorf("time to live of table %s: %w", name, err)
-		}
-	}
-	return nil
 }

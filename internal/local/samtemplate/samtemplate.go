@@ -328,7 +328,7 @@ func parameter(v any) (Parameter, error) {
 	p.Description, _ = m["Description"].(string)
 	p.NoEcho, _ = m["NoEcho"].(bool)
 	if d, ok := m["Default"]; ok {
-		s, err := literal(d)
+		s, err := Literal(d)
 		if err != nil {
 			return Parameter{}, fmt.Errorf("property Default: %w", err)
 		}
@@ -336,7 +336,7 @@ func parameter(v any) (Parameter, error) {
 	}
 	if av, ok := m["AllowedValues"].([]any); ok {
 		for _, x := range av {
-			s, err := literal(x)
+			s, err := Literal(x)
 			if err != nil {
 				return Parameter{}, fmt.Errorf("AllowedValues: %w", err)
 			}
@@ -347,7 +347,9 @@ func parameter(v any) (Parameter, error) {
 }
 
 // literal returns a scalar as the string CloudFormation would read.
-func literal(v any) (string, error) {
+// Literal formats a scalar of the template as CloudFormation passes it to
+// a resource: strings as they are, numbers and bools in their shortest form.
+func Literal(v any) (string, error) {
 	switch x := v.(type) {
 	case string:
 		return x, nil

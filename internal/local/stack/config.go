@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
+	"github.com/example/serverless-todo/internal/local/intrinsics"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -116,7 +117,7 @@ func Load(dir string, opts LoadOptions) (*Config, error) {
 		return nil, err
 	}
 	tableName := func(id string) string { return opts.TablePrefix + id }
-	res := tpl.Resolver(samtemplate.Stack{
+	res := intrinsics.New(tpl, intrinsics.Stack{
 		Name:       stackName,
 		Region:     region,
 		AccountID:  accountID,
@@ -192,7 +193,7 @@ func checkParameters(tpl *samtemplate.Template, params map[string]string) error 
 }
 
 // loadAPI reads the template's one HTTP API and its OpenAPI definition.
-func (c *Config) loadAPI(tpl *samtemplate.Template, res *samtemplate.Resolver) error {
+func (c *Config) loadAPI(tpl *samtemplate.Template, res *intrinsics.Resolver) error {
 	apis, err := tpl.HTTPAPIs()
 	if err != nil {
 		return err
@@ -321,7 +322,7 @@ func route(key string, op map[string]any, rootSecurity any) (gateway.Route, erro
 
 // authorizers reads the JWT authorizers of the definition's security
 // schemes, and checks that every route's authorizer is one.
-func authorizers(doc map[string]any, res *samtemplate.Resolver, rts []gateway.Route) (map[string]gateway.JWTAuthorizer, error) {
+func authorizers(doc map[string]any, res *intrinsics.Resolver, rts []gateway.Route) (map[string]gateway.JWTAuthorizer, error) {
 	components, _ := doc["components"].(map[string]any)
 	schemes, _ := components["securitySchemes"].(map[string]any)
 	out := map[string]gateway.JWTAuthorizer{}
@@ -350,7 +351,7 @@ func authorizers(doc map[string]any, res *samtemplate.Resolver, rts []gateway.Ro
 
 // corsConfig reads x-amazon-apigateway-cors, resolving its intrinsic
 // functions, such as a Ref of the origins parameter.
-func corsConfig(v any, res *samtemplate.Resolver) (*gateway.CORS, error) {
+func corsConfig(v any, res *intrinsics.Resolver) (*gateway.CORS, error) {
 	resolved, err := res.Value(v)
 	if err != nil {
 		return nil, err

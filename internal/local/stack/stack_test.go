@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/example/serverless-todo/internal/local/dynamodblocal"
 	"io"
 	"net"
 	"net/http"
@@ -263,7 +264,7 @@ func TestStartCreatesTheTableOnceAndRefusesAWrongOne(t *testing.T) {
 	}
 
 	wrong := echoConfig(t, nil)
-	in := wrong.Tables[0].Definition.CreateTableInput(wrong.Tables[0].Name)
+	in := dynamodblocal.CreateTableInput(wrong.Tables[0].Definition, wrong.Tables[0].Name)
 	in.KeySchema = in.KeySchema[:1]
 	in.AttributeDefinitions = in.AttributeDefinitions[:1]
 	if _, err := client.CreateTable(t.Context(), in); err != nil {

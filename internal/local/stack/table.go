@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/example/serverless-todo/internal/local/dynamodblocal"
 	"maps"
 	"time"
 
@@ -20,7 +21,7 @@ func ensureTable(ctx context.Context, client *dynamodb.Client, tb Table) error {
 	var notFound *types.ResourceNotFoundException
 	switch {
 	case errors.As(err, &notFound):
-		err = tb.Definition.Create(ctx, client, tb.Name)
+		err = dynamodblocal.CreateTable(ctx, client, tb.Definition, tb.Name)
 		var inUse *types.ResourceInUseException
 		if !errors.As(err, &inUse) {
 			return err
@@ -30,7 +31,7 @@ func ensureTable(ctx context.Context, client *dynamodb.Client, tb Table) error {
 	case err != nil:
 		return fmt.Errorf("describe table %s: %w", tb.Name, err)
 	}
-	want := tb.Definition.CreateTableInput(tb.Name)
+	want := dynamodblocal.CreateTableInput(tb.Definition, tb.Name)
 	if got, wantKeys := keySchema(out.Table.KeySchema, out.Table.AttributeDefinitions), keySchema(want.KeySchema, want.AttributeDefinitions); !maps.Equal(got, wantKeys) {
 		return fmt.Errorf("table %s exists with keys %v, but %s defines %v: delete it (with make dev's data, the state folder's dynamodb folder) to have it made again",
 			tb.Name, got, TemplateFile, wantKeys)

@@ -117,7 +117,7 @@ func CreateTable(ctx context.Context, c *dynamodb.Client, name string) error {
 	if err != nil {
 		return err
 	}
-	return def.Create(ctx, c, name)
+	return dynamodblocal.CreateTable(ctx, c, def, name)
 }
 
 // tableDefinition reads the table's definition from the repository's

@@ -1,4 +1,6 @@
-package samtemplate
+package intrinsics
+
+import "github.com/example/serverless-todo/internal/local/samtemplate"
 
 // Stack stands in for a deployment of the template: what CloudFormation
 // knows about the stack and its resources when it resolves the template.
@@ -15,12 +17,12 @@ type Stack struct {
 	// Ref returns what Ref of a resource gives, and Arn what Fn::GetAtt of
 	// its Arn gives; "" means there is no local value, and resolving one
 	// is an error. Nil functions give no values.
-	Ref func(id string, r Resource) string
-	Arn func(id string, r Resource) string
+	Ref func(id string, r samtemplate.Resource) string
+	Arn func(id string, r samtemplate.Resource) string
 }
 
-// Resolver returns a Resolver of t's intrinsic functions as deployed as s.
-func (t *Template) Resolver(s Stack) *Resolver {
+// New returns a Resolver of t's intrinsic functions as deployed as s.
+func New(t *samtemplate.Template, s Stack) *Resolver {
 	r := &Resolver{
 		Template:   t,
 		Parameters: s.Parameters,

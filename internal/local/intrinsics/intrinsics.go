@@ -1,4 +1,9 @@
-package samtemplate
+// Package intrinsics evaluates the intrinsic functions of a SAM template
+// (Ref, Fn::Sub, Fn::GetAtt, Fn::Join, Fn::If and the others) for one
+// deployment of it, with stand-ins for what only CloudFormation knows: the
+// names, ARNs and pseudo parameters of a Stack. The drift tests resolve the
+// template with placeholders; the local stack with its local copies.
+package intrinsics
 
 import (
 	"encoding/base64"
@@ -7,6 +12,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/example/serverless-todo/internal/local/samtemplate"
 )
 
 // A Resolver evaluates intrinsic functions (Ref, Fn::Sub, Fn::GetAtt,
@@ -15,7 +22,7 @@ import (
 // zero value resolves nothing but literals; set Template to read parameters
 // and conditions.
 type Resolver struct {
-	Template *Template
+	Template *samtemplate.Template
 	// Parameters sets parameter values; a parameter not set here takes its
 	// default.
 	Parameters map[string]string
@@ -67,19 +74,19 @@ func (r *Resolver) Condition(name string) (bool, error) {
 }
 
 // Environment returns a function's environment variables, resolved.
-func (r *Resolver) Environment(f Function) (map[string]string, error) {
+func (r *Resolver) Environment(f samtemplate.Function) (map[string]string, error) {
 	env := make(map[string]string, len(f.Environment))
 	for name, v := range f.Environment {
 		out, err := r.value(v, 0)
 		if err != nil {
-			return nil, fmt.Errorf("samtemplate: %s of %s: %w", name, f.LogicalID, err)
+			return nil, fmt.Errorf("intrinsics: %s of %s: %w", name, f.LogicalID, err)
 		}
 		if _, ok := out.(noValue); ok {
 			continue
 		}
 		s, err := text(out)
 		if err != nil {
-			return nil, fmt.Errorf("samtemplate: %s of %s: %w", name, f.LogicalID, err)
+			return nil, fmt.Errorf("intrinsics: %s of %s: %w", name, f.LogicalID, err)
 		}
 		env[name] = s
 	}
@@ -88,9 +95,9 @@ func (r *Resolver) Environment(f Function) (map[string]string, error) {
 
 func (r *Resolver) value(v any, depth int) (any, error) {
 	if depth > maxDepth {
-		return nil, errors.New("samtemplate: intrinsic functions nest too deeply (a cycle of conditions?)")
+		return nil, errors.New("intrinsics: intrinsic functions nest too deeply (a cycle of conditions?)")
 	}
-	if name, arg, ok := Intrinsic(v); ok {
+	if name, arg, ok := samtemplate.Intrinsic(v); ok {
 		return r.intrinsic(name, arg, depth+1)
 	}
 	switch x := v.(type) {
@@ -127,13 +134,13 @@ func (r *Resolver) intrinsic(name string, arg any, depth int) (any, error) {
 	case "Ref":
 		s, ok := arg.(string)
 		if !ok {
-			return nil, fmt.Errorf("samtemplate: Ref of %v: not a name", arg)
+			return nil, fmt.Errorf("intrinsics: Ref of %v: not a name", arg)
 		}
 		return r.ref(s)
 	case "Condition":
 		s, ok := arg.(string)
 		if !ok {
-			return nil, fmt.Errorf("samtemplate: Condition %v: not a name", arg)
+			return nil, fmt.Errorf("intrinsics: Condition %v: not a name", arg)
 		}
 		return r.condition(s, depth)
 	case "Fn::GetAtt":
@@ -162,7 +169,7 @@ func (r *Resolver) intrinsic(name string, arg any, depth int) (any, error) {
 		a, errA := text(args[0])
 		b, errB := text(args[1])
 		if errA != nil || errB != nil {
-			return nil, errors.New("samtemplate: Fn::Equals compares strings")
+			return nil, errors.New("intrinsics: Fn::Equals compares strings")
 		}
 		return a == b, nil
 	case "Fn::Not":
@@ -172,7 +179,7 @@ func (r *Resolver) intrinsic(name string, arg any, depth int) (any, error) {
 		}
 		b, ok := args[0].(bool)
 		if !ok {
-			return nil, errors.New("samtemplate: Fn::Not needs a condition")
+			return nil, errors.New("intrinsics: Fn::Not needs a condition")
 		}
 		return !b, nil
 	case "Fn::And", "Fn::Or":
@@ -184,7 +191,7 @@ func (r *Resolver) intrinsic(name string, arg any, depth int) (any, error) {
 		for _, a := range args {
 			b, ok := a.(bool)
 			if !ok {
-				return nil, fmt.Errorf("samtemplate: %s needs conditions", name)
+				return nil, fmt.Errorf("intrinsics: %s needs conditions", name)
 			}
 			if name == "Fn::And" {
 				result = result && b
@@ -194,14 +201,14 @@ func (r *Resolver) intrinsic(name string, arg any, depth int) (any, error) {
 		}
 		return result, nil
 	}
-	return nil, fmt.Errorf("samtemplate: %s cannot be resolved locally", name)
+	return nil, fmt.Errorf("intrinsics: %s cannot be resolved locally", name)
 }
 
 // args resolves the list argument of a function; n < 0 takes any length.
 func (r *Resolver) args(name string, arg any, n, depth int) ([]any, error) {
 	list, ok := arg.([]any)
 	if !ok || (n >= 0 && len(list) != n) {
-		return nil, fmt.Errorf("samtemplate: %s takes a list of %d", name, n)
+		return nil, fmt.Errorf("intrinsics: %s takes a list of %d", name, n)
 	}
 	out := make([]any, len(list))
 	for i, a := range list {
@@ -230,7 +237,7 @@ func (r *Resolver) ref(name string) (any, error) {
 		if v, ok := r.Pseudo[name]; ok {
 			return v, nil
 		}
-		return nil, fmt.Errorf("samtemplate: no local value for %s", name)
+		return nil, fmt.Errorf("intrinsics: no local value for %s", name)
 	}
 	if r.Template != nil {
 		if p, ok := r.Template.Parameters[name]; ok {
@@ -240,14 +247,14 @@ func (r *Resolver) ref(name string) (any, error) {
 	if v, ok := r.Refs[name]; ok {
 		return v, nil
 	}
-	return nil, fmt.Errorf("samtemplate: no local value for Ref %s", name)
+	return nil, fmt.Errorf("intrinsics: no local value for Ref %s", name)
 }
 
-func (r *Resolver) parameter(name string, p Parameter) (any, error) {
+func (r *Resolver) parameter(name string, p samtemplate.Parameter) (any, error) {
 	v, ok := r.Parameters[name]
 	if !ok {
 		if !p.HasDefault {
-			return nil, fmt.Errorf("samtemplate: parameter %s has no value and no default", name)
+			return nil, fmt.Errorf("intrinsics: parameter %s has no value and no default", name)
 		}
 		v = p.Default
 	}
@@ -263,19 +270,19 @@ func (r *Resolver) parameter(name string, p Parameter) (any, error) {
 
 func (r *Resolver) condition(name string, depth int) (bool, error) {
 	if r.Template == nil {
-		return false, fmt.Errorf("samtemplate: condition %s: no template", name)
+		return false, fmt.Errorf("intrinsics: condition %s: no template", name)
 	}
 	expr, ok := r.Template.Conditions[name]
 	if !ok {
-		return false, fmt.Errorf("samtemplate: no condition %s", name)
+		return false, fmt.Errorf("intrinsics: no condition %s", name)
 	}
 	v, err := r.value(expr, depth+1)
 	if err != nil {
-		return false, fmt.Errorf("samtemplate: condition %s: %w", name, err)
+		return false, fmt.Errorf("intrinsics: condition %s: %w", name, err)
 	}
 	b, ok := v.(bool)
 	if !ok {
-		return false, fmt.Errorf("samtemplate: condition %s is not true or false", name)
+		return false, fmt.Errorf("intrinsics: condition %s is not true or false", name)
 	}
 	return b, nil
 }
@@ -295,12 +302,12 @@ func (r *Resolver) getAtt(arg any) (any, error) {
 		}
 	}
 	if key == "" {
-		return nil, fmt.Errorf("samtemplate: Fn::GetAtt of %v: not a resource and an attribute", arg)
+		return nil, fmt.Errorf("intrinsics: Fn::GetAtt of %v: not a resource and an attribute", arg)
 	}
 	if v, ok := r.Attrs[key]; ok {
 		return v, nil
 	}
-	return nil, fmt.Errorf("samtemplate: no local value for Fn::GetAtt %s", key)
+	return nil, fmt.Errorf("intrinsics: no local value for Fn::GetAtt %s", key)
 }
 
 func (r *Resolver) sub(arg any, depth int) (any, error) {
@@ -311,16 +318,16 @@ func (r *Resolver) sub(arg any, depth int) (any, error) {
 		format = a
 	case []any:
 		if len(a) != 2 {
-			return nil, errors.New("samtemplate: Fn::Sub takes a string and a mapping")
+			return nil, errors.New("intrinsics: Fn::Sub takes a string and a mapping")
 		}
 		s, ok1 := a[0].(string)
 		m, ok2 := a[1].(map[string]any)
 		if !ok1 || !ok2 {
-			return nil, errors.New("samtemplate: Fn::Sub takes a string and a mapping")
+			return nil, errors.New("intrinsics: Fn::Sub takes a string and a mapping")
 		}
 		format, vars = s, m
 	default:
-		return nil, errors.New("samtemplate: Fn::Sub takes a string")
+		return nil, errors.New("intrinsics: Fn::Sub takes a string")
 	}
 	var b strings.Builder
 	for {
@@ -331,7 +338,7 @@ func (r *Resolver) sub(arg any, depth int) (any, error) {
 		}
 		end := strings.Index(format[start:], "}")
 		if end < 0 {
-			return nil, fmt.Errorf("samtemplate: Fn::Sub %q: unclosed ${", format)
+			return nil, fmt.Errorf("intrinsics: Fn::Sub %q: unclosed ${", format)
 		}
 		b.WriteString(format[:start])
 		name := format[start+2 : start+end]
@@ -373,11 +380,11 @@ func (r *Resolver) subVar(name string, vars map[string]any, depth int) (string, 
 func (r *Resolver) join(arg any, depth int) (any, error) {
 	a, ok := arg.([]any)
 	if !ok || len(a) != 2 {
-		return nil, errors.New("samtemplate: Fn::Join takes a delimiter and a list")
+		return nil, errors.New("intrinsics: Fn::Join takes a delimiter and a list")
 	}
 	delim, ok := a[0].(string)
 	if !ok {
-		return nil, errors.New("samtemplate: Fn::Join takes a delimiter and a list")
+		return nil, errors.New("intrinsics: Fn::Join takes a delimiter and a list")
 	}
 	items, err := r.value(a[1], depth)
 	if err != nil {
@@ -385,12 +392,12 @@ func (r *Resolver) join(arg any, depth int) (any, error) {
 	}
 	list, ok := items.([]any)
 	if !ok {
-		return nil, errors.New("samtemplate: Fn::Join takes a delimiter and a list")
+		return nil, errors.New("intrinsics: Fn::Join takes a delimiter and a list")
 	}
 	parts := make([]string, len(list))
 	for i, item := range list {
 		if parts[i], err = text(item); err != nil {
-			return nil, fmt.Errorf("samtemplate: Fn::Join: %w", err)
+			return nil, fmt.Errorf("intrinsics: Fn::Join: %w", err)
 		}
 	}
 	return strings.Join(parts, delim), nil
@@ -399,11 +406,11 @@ func (r *Resolver) join(arg any, depth int) (any, error) {
 func (r *Resolver) ifThen(arg any, depth int) (any, error) {
 	a, ok := arg.([]any)
 	if !ok || len(a) != 3 {
-		return nil, errors.New("samtemplate: Fn::If takes a condition and two values")
+		return nil, errors.New("intrinsics: Fn::If takes a condition and two values")
 	}
 	name, ok := a[0].(string)
 	if !ok {
-		return nil, errors.New("samtemplate: Fn::If takes a condition name")
+		return nil, errors.New("intrinsics: Fn::If takes a condition name")
 	}
 	holds, err := r.condition(name, depth)
 	if err != nil {
@@ -427,7 +434,7 @@ func (r *Resolver) selectItem(arg any, depth int) (any, error) {
 	i, err := strconv.Atoi(idx)
 	list, ok := args[1].([]any)
 	if err != nil || !ok || i < 0 || i >= len(list) {
-		return nil, fmt.Errorf("samtemplate: Fn::Select index %s out of range", idx)
+		return nil, fmt.Errorf("intrinsics: Fn::Select index %s out of range", idx)
 	}
 	return list[i], nil
 }
@@ -440,7 +447,7 @@ func (r *Resolver) split(arg any, depth int) (any, error) {
 	delim, err1 := text(args[0])
 	s, err2 := text(args[1])
 	if err1 != nil || err2 != nil {
-		return nil, errors.New("samtemplate: Fn::Split takes a delimiter and a string")
+		return nil, errors.New("intrinsics: Fn::Split takes a delimiter and a string")
 	}
 	var out []any
 	for _, part := range strings.Split(s, delim) {
@@ -453,11 +460,11 @@ func (r *Resolver) split(arg any, depth int) (any, error) {
 func text(v any) (string, error) {
 	switch v.(type) {
 	case noValue:
-		return "", errors.New("samtemplate: AWS::NoValue where a value is needed")
+		return "", errors.New("intrinsics: AWS::NoValue where a value is needed")
 	case []any, map[string]any:
-		return "", fmt.Errorf("samtemplate: %v is not a single value", describe(v))
+		return "", fmt.Errorf("intrinsics: %v is not a single value", describe(v))
 	}
-	return literal(v)
+	return samtemplate.Literal(v)
 }
 
 func describe(v any) string {

@@ -1,16 +1,18 @@
-package samtemplate_test
+package intrinsics_test
 
 import (
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
 
+	"github.com/example/serverless-todo/internal/local/intrinsics"
 	"github.com/example/serverless-todo/internal/local/samtemplate"
 )
 
 // resolver returns a Resolver of testdata/app.yaml with local values.
-func resolver(t *testing.T) *samtemplate.Resolver {
-	return &samtemplate.Resolver{
+func resolver(t *testing.T) *intrinsics.Resolver {
+	return &intrinsics.Resolver{
 		Template:   load(t),
 		Parameters: map[string]string{"Required": "given"},
 		Pseudo:     map[string]string{"AWS::Region": "local-1", "AWS::Partition": "aws", "AWS::AccountId": "000000000000", "AWS::URLSuffix": "localhost"},
@@ -104,7 +106,7 @@ func TestResolverNeedsAValueForAParameterWithoutDefault(t *testing.T) {
 
 func TestResolverStopsACycleOfConditions(t *testing.T) {
 	tpl := mustParse(t, "Conditions:\n  A: !Condition B\n  B: !Condition A\n"+minimal("V: 1"))
-	r := &samtemplate.Resolver{Template: tpl}
+	r := &intrinsics.Resolver{Template: tpl}
 	if _, err := r.Condition("A"); err == nil {
 		t.Fatal("Condition of a cycle: no error")
 	}
@@ -167,4 +169,88 @@ func TestResolverEnvironmentOfAFunction(t *testing.T) {
 			}
 		})
 	}
+}
+
+// load reads the template the reader's own tests read, whose parameters,
+// conditions and resources the cases here resolve.
+func load(t *testing.T) *samtemplate.Template {
+	t.Helper()
+	tpl, err := samtemplate.Load(filepath.Join("..", "samtemplate", "testdata", "app.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tpl
+}
+
+func TestNewStandsInForTheStack(t *testing.T) {
+	tpl := load(t)
+	r := intrinsics.New(tpl, intrinsics.Stack{
+		Name:       "local",
+		Region:     "local-1",
+		AccountID:  "000000000000",
+		Parameters: map[string]string{"Stage": "prod"},
+		Ref: func(id string, res samtemplate.Resource) string {
+			if res.Type == samtemplate.TypeTable {
+				return "todos-" + id
+			}
+			return ""
+		},
+		Arn: func(id string, res samtemplate.Resource) string {
+			if res.Type == samtemplate.TypeTable {
+				return "arn:table/todos-" + id
+			}
+			return ""
+		},
+	})
+	tests := []struct {
+		expr any
+		want any
+	}{
+		{map[string]any{"Ref": "Table"}, "todos-Table"},
+		{map[string]any{"Fn::GetAtt": []any{"Table", "Arn"}}, "arn:table/todos-Table"},
+		{map[string]any{"Ref": "Stage"}, "prod"},
+		{map[string]any{"Ref": "Retention"}, "14"},
+		{map[string]any{"Fn::Sub": "${AWS::StackName} ${AWS::Region} ${AWS::AccountId} ${AWS::Partition} ${AWS::URLSuffix}"}, "local local-1 000000000000 aws amazonaws.com"},
+	}
+	for _, tt := range tests {
+		got, err := r.Value(tt.expr)
+		if err != nil || !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("Value(%v) = %#v, %v; want %#v", tt.expr, got, err, tt.want)
+		}
+	}
+	// What the stack gives no value stays unresolvable.
+	for _, expr := range []any{
+		map[string]any{"Ref": "HelloFunction"},
+		map[string]any{"Fn::GetAtt": []any{"HelloFunction", "Arn"}},
+	} {
+		if got, err := r.Value(expr); err == nil {
+			t.Errorf("Value(%v) = %v, want an error", expr, got)
+		}
+	}
+	if got, err := intrinsics.New(tpl, intrinsics.Stack{}).Value(map[string]any{"Ref": "AWS::Region"}); err == nil {
+		t.Errorf("Ref AWS::Region of a stack without a Region = %v, want an error", got)
+	}
+}
+
+func mustParse(t *testing.T, src string) *samtemplate.Template {
+	t.Helper()
+	tpl, err := samtemplate.Parse([]byte(src))
+	if err != nil {
+		t.Fatalf("Parse: %v\n%s", err, src)
+	}
+	return tpl
+}
+
+// minimal wraps a resource's properties in the smallest template Parse
+// accepts.
+func minimal(props string) string {
+	return "Resources:\n  R:\n    Type: AWS::SNS::Topic\n    Properties:\n" + indent(props, "      ")
+}
+
+func indent(s, prefix string) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	for i, l := range lines {
+		lines[i] = prefix + l
+	}
+	return strings.Join(lines, "\n") + "\n"
 }

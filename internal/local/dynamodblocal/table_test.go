@@ -1,53 +1,47 @@
-package samtemplate_test
+package dynamodblocal_test
 
 import (
 	"context"
 	"crypto/rand"
+	"path/filepath"
 	"reflect"
 	"sort"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/example/serverless-todo/internal/local/dynamodblocal"
+	"github.com/example/serverless-todo/internal/local/samtemplate"
 	"github.com/example/serverless-todo/internal/testkit/dbtest"
 )
 
 func TestMain(m *testing.M) { dbtest.Main(m) }
 
-// TestCreateTableInputMakesTheTemplatesTable creates the table in DynamoDB
-// Local from the template alone and reads back what DynamoDB made of it.
-func TestCreateTableInputMakesTheTemplatesTable(t *testing.T) {
-	tables, err := load(t).Tables()
+// TestCreateTableMakesTheTemplatesTable creates the table in DynamoDB Local
+// from the template alone and reads back what DynamoDB made of it.
+func TestCreateTableMakesTheTemplatesTable(t *testing.T) {
+	tpl, err := samtemplate.Load(filepath.Join("..", "samtemplate", "testdata", "app.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tables, err := tpl.Tables()
 	if err != nil {
 		t.Fatal(err)
 	}
 	def := tables[0]
 	ctx := context.Background()
 	client := dbtest.Client(t)
-	name := "samtemplate-" + strings.ToLower(rand.Text())
-
-	if _, err := client.CreateTable(ctx, def.CreateTableInput(name)); err != nil {
+	name := "dynamodblocal-" + strings.ToLower(rand.Text())
+	if err := dynamodblocal.CreateTable(ctx, client, def, name); err != nil {
 		t.Fatalf("CreateTable: %v", err)
 	}
 	t.Cleanup(func() {
 		_, _ = client.DeleteTable(context.Background(), &dynamodb.DeleteTableInput{TableName: aws.String(name)})
 	})
 	desc := &dynamodb.DescribeTableInput{TableName: aws.String(name)}
-	if err := dynamodb.NewTableExistsWaiter(client).Wait(ctx, desc, 30*time.Second); err != nil {
-		t.Fatal(err)
-	}
-	ttl := def.UpdateTimeToLiveInput(name)
-	if ttl == nil {
-		t.Fatal("UpdateTimeToLiveInput = nil for a table with a time to live")
-	}
-	if _, err := client.UpdateTimeToLive(ctx, ttl); err != nil {
-		t.Fatalf("UpdateTimeToLive: %v", err)
-	}
-
 	out, err := client.DescribeTable(ctx, desc)
 	if err != nil {
 		t.Fatal(err)
@@ -80,11 +74,15 @@ func TestCreateTableInputMakesTheTemplatesTable(t *testing.T) {
 
 func TestUpdateTimeToLiveInputIsNilWithoutATimeToLive(t *testing.T) {
 	src := "Resources:\n  T:\n    Type: AWS::DynamoDB::Table\n    Properties:\n      KeySchema: [{AttributeName: PK, KeyType: HASH}]\n"
-	tables, err := mustParse(t, src).Tables()
+	tpl, err := samtemplate.Parse([]byte(src))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if in := tables[0].UpdateTimeToLiveInput("t"); in != nil {
+	tables, err := tpl.Tables()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if in := dynamodblocal.UpdateTimeToLiveInput(tables[0], "t"); in != nil {
 		t.Errorf("UpdateTimeToLiveInput = %+v, want nil", in)
 	}
 }
