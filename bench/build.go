@@ -33,7 +33,7 @@ type subject struct {
 	ZipBytes int64
 }
 
-// The baselines, in internal/baseline: hello, the smallest aws-lambda-go
+// The baselines, in bench/baseline: hello, the smallest aws-lambda-go
 // function; sdkfloor, which also builds a DynamoDB client in init; and
 // sdkcall, a plain program doing a route's DynamoDB work with the SDK alone.
 const (
@@ -71,7 +71,7 @@ func buildAll(ctx context.Context, cfg *stack.Config, dir string) ([]*subject, e
 		jobs = append(jobs, job{
 			s:       &subject{Name: b, Baseline: true},
 			codeDir: first.CodeDir, target: "build-" + first.Name,
-			replace: "./internal/baseline/" + b,
+			replace: "./bench/baseline/" + b,
 			lambda:  b != sdkCall,
 		})
 	}

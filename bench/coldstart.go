@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/example/serverless-todo/internal/local/lambda"
+	"github.com/example/serverless-todo/pkg/awsconfig"
 	"github.com/example/serverless-todo/pkg/store"
 )
 
@@ -110,12 +111,14 @@ func measureColdStarts(ctx context.Context, l *lab, fx *fixture, n int, progress
 // timeWarmUp times store.Warm on a new client of the DynamoDB at endpoint,
 // configured as the functions configure theirs.
 func timeWarmUp(ctx context.Context, endpoint, table string) (time.Duration, error) {
-	client, err := store.NewClient(ctx, func(name string) string {
+	client, err := store.NewClient(func(name string) string {
 		switch name {
 		case store.EnvEndpoint:
 			return endpoint
-		case "AWS_REGION":
+		case awsconfig.EnvRegion:
 			return lambda.DefaultRegion
+		case awsconfig.EnvAccessKeyID, awsconfig.EnvSecretAccessKey:
+			return "local"
 		}
 		return ""
 	})

@@ -11,6 +11,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/example/serverless-todo/pkg/store"
 )
 
 // goBenchmark is one result line of go test -bench -benchmem.
@@ -57,7 +59,7 @@ func handlerCPU(ctx context.Context, root, dir, endpoint, benchtime string, coun
 			cmd.Dir = pkgDir
 			// One DynamoDB Local for every package, rather than one
 			// each: the benchmarks only record its answers.
-			cmd.Env = append(os.Environ(), "DYNAMODB_ENDPOINT="+endpoint)
+			cmd.Env = append(os.Environ(), store.EnvEndpoint+"="+endpoint)
 			var stderr bytes.Buffer
 			cmd.Stderr = &stderr
 			out, err := cmd.Output()

@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/example/serverless-todo/pkg/store"
 )
 
 // floorProgram is sdkcall running: the floor of a request, the SDK alone
@@ -28,8 +30,11 @@ func startFloor(ctx context.Context, path, table, endpoint, pushover string) (*f
 	p := &floorProgram{cmd: exec.CommandContext(ctx, path)}
 	p.cmd.Env = []string{
 		"TABLE_NAME=" + table,
-		"DYNAMODB_ENDPOINT=" + endpoint,
+		store.EnvEndpoint + "=" + endpoint,
 		"AWS_REGION=us-east-1",
+		// As the local Lambda service gives the functions.
+		"AWS_ACCESS_KEY_ID=local",
+		"AWS_SECRET_ACCESS_KEY=local",
 		"PUSHOVER_API_URL=" + pushover,
 	}
 	p.cmd.Stderr = &p.stderr

@@ -1,7 +1,7 @@
 // Command bench measures what the functions cost beside what any Go Lambda
 // function costs: cold start, package size, warm latency through the
 // gateway, handler CPU, memory and throughput, each against a baseline built
-// from internal/baseline with the functions' own flags and measured in the
+// from bench/baseline with the functions' own flags and measured in the
 // same run, interleaved where it can be. It prints the results as Markdown
 // tables and writes them into BENCHMARKS.md between its markers.
 //
@@ -30,7 +30,6 @@ import (
 	"github.com/example/serverless-todo/internal/local/devauth"
 	"github.com/example/serverless-todo/internal/local/dynamodblocal"
 	"github.com/example/serverless-todo/internal/local/stack"
-	"github.com/example/serverless-todo/pkg/store"
 )
 
 func main() {
@@ -197,18 +196,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	r.MemoryMB = cfg.Function(r.Functions[operations[0].Name]).MemoryMB
 
 	table := cfg.Tables[0]
-	client, err := store.NewClient(ctx, func(name string) string {
-		switch name {
-		case store.EnvEndpoint:
-			return db.Endpoint
-		case "AWS_REGION":
-			return "us-east-1"
-		}
-		return ""
-	})
-	if err != nil {
-		return err
-	}
+	client := dynamodblocal.Client(db.Endpoint)
 	if err := dynamodblocal.CreateTable(ctx, client, table.Definition, table.Name); err != nil {
 		return err
 	}

@@ -8,8 +8,8 @@
 //	localapi token [-sub USER] [-scopes a,b] [-ttl 1h] [-state DIR]
 //
 // serve builds the functions for this machine, starts DynamoDB Local
-// (unless DYNAMODB_ENDPOINT names a DynamoDB to use), creates the table,
-// and serves the API on 127.0.0.1 until interrupted; it prints a token and
+// (unless AWS_ENDPOINT_URL_DYNAMODB names a DynamoDB to use), creates the
+// table, and serves the API on 127.0.0.1 until interrupted; it prints a token and
 // a curl command to start with, then the access log and the functions'
 // logs. token prints a token for any user, signed with the key in the state
 // folder that serve trusts.
@@ -33,6 +33,7 @@ import (
 
 	"github.com/example/serverless-todo/internal/local/devauth"
 	"github.com/example/serverless-todo/internal/local/stack"
+	"github.com/example/serverless-todo/pkg/store"
 )
 
 func main() {
@@ -98,11 +99,11 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return err
 	}
-	endpoint := getenv("DYNAMODB_ENDPOINT")
+	endpoint := getenv(store.EnvEndpoint)
 	if endpoint == "" {
 		fmt.Fprintln(stdout, "Building the functions and starting DynamoDB Local...")
 	} else {
-		fmt.Fprintf(stdout, "Building the functions; DynamoDB at %s (DYNAMODB_ENDPOINT)...\n", endpoint)
+		fmt.Fprintf(stdout, "Building the functions; DynamoDB at %s (AWS_ENDPOINT_URL_DYNAMODB)...\n", endpoint)
 	}
 	began := time.Now()
 	api, err := stack.Start(ctx, cfg, stack.Options{
@@ -122,7 +123,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	data := "data in " + filepath.Join(*state, "dynamodb")
 	switch {
 	case endpoint != "":
-		data = "given by DYNAMODB_ENDPOINT"
+		data = "given by AWS_ENDPOINT_URL_DYNAMODB"
 	case *inMemory:
 		data = "data in memory"
 	}

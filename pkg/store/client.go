@@ -3,36 +3,33 @@ package store
 import (
 	"context"
 	"errors"
-	"net"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/aws/retry"
-	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
-	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"github.com/example/serverless-todo/pkg/awsconfig"
 )
 
-// Environment variables Open reads.
+// Environment variables Open reads, beside the ones package awsconfig reads.
 const (
 	// EnvTable names the table; template.yaml sets it.
 	EnvTable = "TABLE_NAME"
 	// EnvEndpoint points the client at a local DynamoDB, such as DynamoDB
-	// Local in tests and make dev. It is never set in AWS.
-	EnvEndpoint = "DYNAMODB_ENDPOINT"
+	// Local in tests and make dev: the SDK's standard name for the
+	// override of DynamoDB's endpoint. It is never set in AWS.
+	EnvEndpoint = "AWS_ENDPOINT_URL_DYNAMODB"
 )
 
 // Open returns the store a function uses for its whole life, configured from
-// the environment (the table from TABLE_NAME, the AWS config and credentials
-// that Lambda provides, and DYNAMODB_ENDPOINT when running locally) and
-// warmed up. Call it once per process, before lambda.Start.
+// the environment (the table from TABLE_NAME, the Region and credentials
+// that Lambda provides, and AWS_ENDPOINT_URL_DYNAMODB when running locally)
+// and warmed up. Call it once per process, before the handler starts.
 func Open(ctx context.Context, getenv func(string) string) (*Store, error) {
 	table := getenv(EnvTable)
 	if table == "" {
 		return nil, errors.New("store: " + EnvTable + " is not set")
 	}
-	client, err := NewClient(ctx, getenv)
+	client, err := NewClient(getenv)
 	if err != nil {
 		return nil, err
 	}
@@ -41,38 +38,14 @@ func Open(ctx context.Context, getenv func(string) string) (*Store, error) {
 	return s, nil
 }
 
-// NewClient returns a DynamoDB client that fails fast enough for a function
-// to answer 503 within its timeout rather than hang: one-second connects,
-// two-second attempts, and three attempts with short backoff. DynamoDB
-// answers in milliseconds; waiting longer only keeps the client waiting.
-func NewClient(ctx context.Context, getenv func(string) string) (*dynamodb.Client, error) {
-	opts := []func(*config.LoadOptions) error{
-		config.WithHTTPClient(awshttp.NewBuildableClient().
-			WithDialerOptions(func(d *net.Dialer) { d.Timeout = time.Second }).
-			WithTimeout(2 * time.Second)),
-		config.WithRetryer(func() aws.Retryer {
-			return retry.NewStandard(func(o *retry.StandardOptions) {
-				o.MaxAttempts = 3
-				o.MaxBackoff = 200 * time.Millisecond
-			})
-		}),
-	}
-	if region := getenv("AWS_REGION"); region != "" {
-		opts = append(opts, config.WithRegion(region))
-	}
-	endpoint := getenv(EnvEndpoint)
-	if endpoint != "" {
-		// DynamoDB Local accepts any credentials; fixed ones keep the SDK
-		// from searching profiles and instance metadata for real ones.
-		opts = append(opts, config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("local", "local", "")))
-		if getenv("AWS_REGION") == "" {
-			opts = append(opts, config.WithRegion("us-east-1"))
-		}
-	}
-	cfg, err := config.LoadDefaultConfig(ctx, opts...)
+// NewClient returns the DynamoDB client of a function, with the fail-fast
+// configuration of package awsconfig.
+func NewClient(getenv func(string) string) (*dynamodb.Client, error) {
+	cfg, err := awsconfig.Load(getenv)
 	if err != nil {
 		return nil, err
 	}
+	endpoint := awsconfig.Endpoint(getenv, "DYNAMODB")
 	return dynamodb.NewFromConfig(cfg, func(o *dynamodb.Options) {
 		if endpoint != "" {
 			o.BaseEndpoint = aws.String(endpoint)

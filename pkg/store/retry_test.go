@@ -27,7 +27,7 @@ func proxied(t *testing.T) (*store.Store, *dbtest.Table, *faultproxy.Proxy) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = p.Close() })
-	client, err := store.NewClient(ctx, dbtest.Getenv(map[string]string{store.EnvEndpoint: p.URL}))
+	client, err := store.NewClient(dbtest.Getenv(map[string]string{store.EnvEndpoint: p.URL}))
 	if err != nil {
 		t.Fatal(err)
 	}

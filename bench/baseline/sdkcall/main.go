@@ -17,7 +17,7 @@
 //	put-contact                PutItem of a contact message, the Pushover POST, UpdateItem of its outcome
 //
 // The table is TABLE_NAME, the DynamoDB the one store.NewClient configures
-// (DYNAMODB_ENDPOINT locally), and Pushover is PUSHOVER_API_URL.
+// (AWS_ENDPOINT_URL_DYNAMODB locally), and Pushover is PUSHOVER_API_URL.
 package main
 
 import (
@@ -57,7 +57,7 @@ func run(ctx context.Context, getenv func(string) string, stdin io.Reader, stdou
 	if table == "" {
 		return errors.New(store.EnvTable + " is not set")
 	}
-	client, err := store.NewClient(ctx, getenv)
+	client, err := store.NewClient(getenv)
 	if err != nil {
 		return err
 	}

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
@@ -66,4 +68,21 @@ func CreateTable(ctx context.Context, client *dynamodb.Client, tb samtemplate.Ta
 		}
 	}
 	return nil
+}
+
+// Client returns a client of the DynamoDB Local at endpoint for the tools
+// and tests around it, which share the machine with the compiler and other
+// test binaries: patient, with a minute per attempt, since a request that
+// outlasts a short attempt is retried, and a retried CreateTable then finds
+// the table its first attempt made. It signs with credentials only a local
+// DynamoDB accepts.
+func Client(endpoint string) *dynamodb.Client {
+	return dynamodb.New(dynamodb.Options{
+		Region:       "us-east-1",
+		BaseEndpoint: aws.String(endpoint),
+		Credentials:  credentials.NewStaticCredentialsProvider("local", "local", ""),
+		HTTPClient:   awshttp.NewBuildableClient().WithTimeout(time.Minute),
+		// DynamoDB Local leaves the checksum header off its errors.
+		DisableValidateResponseChecksum: true,
+	})
 }

@@ -70,7 +70,7 @@ type Function struct {
 	Timeout     time.Duration
 	MemoryMB    int
 	// Env holds the environment variables the template gives the
-	// function, resolved. Start adds DYNAMODB_ENDPOINT.
+	// function, resolved. Start adds AWS_ENDPOINT_URL_DYNAMODB.
 	Env map[string]string
 }
 

@@ -192,18 +192,7 @@ func Start(ctx context.Context, cfg *Config, opts Options) (_ *Stack, err error)
 }
 
 func (s *Stack) createTables(ctx context.Context, tables []Table) error {
-	client, err := store.NewClient(ctx, func(name string) string {
-		switch name {
-		case store.EnvEndpoint:
-			return s.DynamoDBEndpoint
-		case "AWS_REGION":
-			return region
-		}
-		return ""
-	})
-	if err != nil {
-		return fmt.Errorf("stack: %w", err)
-	}
+	client := dynamodblocal.Client(s.DynamoDBEndpoint)
 	for _, tb := range tables {
 		if err := ensureTable(ctx, client, tb); err != nil {
 			return fmt.Errorf("stack: %w", err)

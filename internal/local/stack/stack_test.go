@@ -195,12 +195,12 @@ func TestStartGivesFunctionsTheirResolvedEnvironment(t *testing.T) {
 	}{
 		{
 			name: "a todo function", method: "GET", path: "/todos",
-			want:   map[string]string{"TABLE_NAME": table, "DYNAMODB_ENDPOINT": s.DynamoDBEndpoint, "AWS_LAMBDA_FUNCTION_NAME": "ListTodosFunction", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "128"},
+			want:   map[string]string{"TABLE_NAME": table, "AWS_ENDPOINT_URL_DYNAMODB": s.DynamoDBEndpoint, "AWS_LAMBDA_FUNCTION_NAME": "ListTodosFunction", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "128"},
 			absent: []string{"PUSHOVER_TOKEN", "PUSHOVER_USER_KEY", "PUSHOVER_API_URL"},
 		},
 		{
 			name: "the contact function", method: "POST", path: "/contact",
-			want: map[string]string{"TABLE_NAME": table, "DYNAMODB_ENDPOINT": s.DynamoDBEndpoint, "AWS_LAMBDA_FUNCTION_NAME": "ContactFunction",
+			want: map[string]string{"TABLE_NAME": table, "AWS_ENDPOINT_URL_DYNAMODB": s.DynamoDBEndpoint, "AWS_LAMBDA_FUNCTION_NAME": "ContactFunction",
 				"PUSHOVER_TOKEN": "tok", "PUSHOVER_USER_KEY": "usr", "PUSHOVER_API_URL": "http://127.0.0.1:9/1/messages.json"},
 		},
 	}

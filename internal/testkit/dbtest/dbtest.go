@@ -1,6 +1,7 @@
 // Package dbtest gives a test package a real DynamoDB: DynamoDB Local,
-// started once per test binary unless DYNAMODB_ENDPOINT already points at
-// one, and a fresh table per test, so tests never see each other's items.
+// started once per test binary unless AWS_ENDPOINT_URL_DYNAMODB already
+// points at one, and a fresh table per test, so tests never see each
+// other's items.
 //
 // Use it from TestMain:
 //
@@ -17,15 +18,14 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/example/serverless-todo/internal/local/dynamodblocal"
 	"github.com/example/serverless-todo/internal/local/samtemplate"
+	"github.com/example/serverless-todo/pkg/awsconfig"
 	"github.com/example/serverless-todo/pkg/store"
 )
 
@@ -56,34 +56,31 @@ func Run(m *testing.M) int {
 // Endpoint returns the DynamoDB endpoint the tests use.
 func Endpoint() string { return os.Getenv(store.EnvEndpoint) }
 
-// Getenv is an environment for store.Open and a function's run: the test
-// endpoint, plus the given variables.
+// Getenv is an environment for store.Open and a function's run, as the
+// local Lambda service gives one: the test endpoint, a Region and local
+// credentials, plus the given variables, which win.
 func Getenv(vars map[string]string) func(string) string {
 	return func(k string) string {
 		if v, ok := vars[k]; ok {
 			return v
 		}
-		if k == store.EnvEndpoint {
+		switch k {
+		case store.EnvEndpoint:
 			return Endpoint()
+		case awsconfig.EnvRegion:
+			return "us-east-1"
+		case awsconfig.EnvAccessKeyID, awsconfig.EnvSecretAccessKey:
+			return "local"
 		}
 		return ""
 	}
 }
 
-// Client returns a client of the test DynamoDB: the functions' client, but
-// patient. Tests share the machine with the compiler and other test
-// binaries, and a request that outlasts the functions' two-second attempts
-// would be retried: a retried CreateTable then finds the table its first
-// attempt made.
+// Client returns a patient client of the test DynamoDB, for a test's own
+// reads and writes (dynamodblocal.Client).
 func Client(tb testing.TB) *dynamodb.Client {
 	tb.Helper()
-	c, err := store.NewClient(context.Background(), Getenv(nil))
-	if err != nil {
-		tb.Fatalf("dbtest: %v", err)
-	}
-	return dynamodb.New(c.Options(), func(o *dynamodb.Options) {
-		o.HTTPClient = awshttp.NewBuildableClient().WithTimeout(time.Minute)
-	})
+	return dynamodblocal.Client(Endpoint())
 }
 
 // Table is a table of the test DynamoDB.
