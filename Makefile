@@ -1,9 +1,10 @@
 # Bash, for PIPESTATUS in make reliability.
 SHELL := /bin/bash
 
-# The functions, each a folder under functions/ that builds to one Lambda
-# bootstrap. Their SAM logical IDs are in template.yaml.
-FUNCTIONS := create get list update delete contact
+# The functions: every folder under functions/ with a main.go builds to one
+# Lambda bootstrap. Their SAM logical IDs are in template.yaml, and each has
+# its build-<LogicalID> target below, which sam build runs.
+FUNCTIONS := $(patsubst functions/%/main.go,%,$(wildcard functions/*/main.go))
 
 # How Lambda binaries are built, here and by `sam build`: static, for the
 # arm64 provided.al2023 runtime, without the RPC shim (lambda.norpc), small.
@@ -80,6 +81,18 @@ clean:
 	rm -rf $(BUILD_DIR) .aws-sam
 
 FORCE:
+
+## function: add a route as a new function, like make function NAME=me ROUTE="GET /me" (PUBLIC=1 for one without a token): its folder, and its place in openapi.yaml, template.yaml and this Makefile
+function:
+	go run ./cmd/newfunction -name '$(NAME)' -route '$(ROUTE)' $(if $(PUBLIC),-public)
+
+.PHONY: function
+
+## deps: write each function's deps.txt, what its Lambda build links, after a change you meant (make test fails on any other)
+deps:
+	go test -count=1 -run TestFunctionsLinkOnlyWhatTheirDepsListSays ./tests/deploycheck -update
+
+.PHONY: deps
 
 ## lint: gofmt, go vet, staticcheck, govulncheck, Redocly's linter on openapi.yaml, cfn-lint on template.yaml
 lint: tools vulncheck

@@ -35,8 +35,7 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 	}
 	log := handler.NewLogger(stdout)
 	h := &contactHandler{store: db, validate: validate.New(), notifier: notifier, log: log, now: time.Now}
-	handler.Start(ctx, getenv, log, h.handle)
-	return nil
+	return handler.Start(ctx, getenv, log, h.handle)
 }
 
 // pushover returns the Pushover notifier the environment configures, or nil

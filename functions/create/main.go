@@ -27,6 +27,5 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 		return err
 	}
 	h := &createHandler{store: db, validate: validate.New(), now: time.Now}
-	handler.Start(ctx, getenv, handler.NewLogger(stdout), h.handle)
-	return nil
+	return handler.Start(ctx, getenv, handler.NewLogger(stdout), h.handle)
 }

@@ -25,6 +25,5 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 		return err
 	}
 	h := &getHandler{store: db}
-	handler.Start(ctx, getenv, handler.NewLogger(stdout), h.handle)
-	return nil
+	return handler.Start(ctx, getenv, handler.NewLogger(stdout), h.handle)
 }

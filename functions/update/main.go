@@ -26,6 +26,5 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 		return err
 	}
 	h := &updateHandler{store: db, validate: validate.New()}
-	handler.Start(ctx, getenv, handler.NewLogger(stdout), h.handle)
-	return nil
+	return handler.Start(ctx, getenv, handler.NewLogger(stdout), h.handle)
 }

@@ -20,7 +20,7 @@ import (
 )
 
 // Func handles one API Gateway HTTP API request. An error it returns becomes
-// the response that response.Error maps it to.
+// the problem response that response.ProblemFor maps it to.
 type Func func(ctx context.Context, req *events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error)
 
 // Lambda is the handler lambda.Start takes.

@@ -2,6 +2,7 @@ package handler
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"runtime/debug"
 	"strconv"
@@ -9,13 +10,25 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 )
 
-// Start serves h as the process's Lambda handler and does not return. Call
-// it last in main's run, after building everything h needs: Lambda freezes
-// the process between requests, so work done before Start is done once per
-// execution environment rather than once per request.
-func Start(ctx context.Context, getenv func(string) string, log *slog.Logger, h Func) {
+// EnvRuntimeAPI is where Lambda's runtime API listens, in every execution
+// environment.
+const EnvRuntimeAPI = "AWS_LAMBDA_RUNTIME_API"
+
+// Start serves h as the process's Lambda handler. Call it last in main's
+// run, after building everything h needs: Lambda freezes the process
+// between requests, so work done before Start is done once per execution
+// environment rather than once per request.
+//
+// In an execution environment it never returns: the runtime loop serves
+// until Lambda ends the process. Outside one it returns an error at once,
+// rather than let the runtime client end the process as it would.
+func Start(ctx context.Context, getenv func(string) string, log *slog.Logger, h Func) error {
+	if getenv(EnvRuntimeAPI) == "" {
+		return errors.New("handler: " + EnvRuntimeAPI + " is not set: this binary runs in Lambda, or under make dev")
+	}
 	SetMemoryLimit(getenv)
 	lambda.StartWithOptions(Wrap(log, h), lambda.WithContext(ctx))
+	panic("handler: lambda.StartWithOptions returned")
 }
 
 // SetMemoryLimit sets the Go memory limit to 90% of the function's memory

@@ -35,12 +35,6 @@ func Empty(status int) events.APIGatewayV2HTTPResponse {
 	return events.APIGatewayV2HTTPResponse{StatusCode: status, Headers: baseHeaders()}
 }
 
-// Error returns the problem response for err: the problem itself when err
-// is one, else what ProblemFor maps it to.
-func Error(err error) events.APIGatewayV2HTTPResponse {
-	return Problem(ProblemFor(err))
-}
-
 // Problem returns the response that carries p.
 func Problem(p *problem.Problem) events.APIGatewayV2HTTPResponse {
 	body, _ := json.Marshal(p) // a Problem always marshals

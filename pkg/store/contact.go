@@ -24,6 +24,8 @@ type contactItem struct {
 
 // PutContact stores a new contact message. A retry that finds the message
 // its first attempt stored succeeds.
+//
+// IAM: dynamodb:PutItem
 func (s *Store) PutContact(ctx context.Context, m contact.Message) error {
 	writeID := newWriteID()
 	item, err := attributevalue.MarshalMap(contactItem{PK: keys.ContactPK(m.ID), SK: keys.ContactSK, Type: typeContact, WriteID: writeID, Message: m})
@@ -51,6 +53,8 @@ func (s *Store) PutContact(ctx context.Context, m contact.Message) error {
 // SetContactNotified records whether the owner was told of message id and,
 // if a notification failed, why. It sets the same values however often it
 // runs, so a retry of it is harmless.
+//
+// IAM: dynamodb:UpdateItem
 func (s *Store) SetContactNotified(ctx context.Context, id string, notified bool, failure string) error {
 	update := expression.Set(expression.Name("notified"), expression.Value(notified))
 	if failure != "" {

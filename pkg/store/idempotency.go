@@ -79,6 +79,8 @@ type idempotencyItem struct {
 // A call that cannot know whether it wrote the todo (errkind.OutcomeUnknown)
 // leaves the key as it found it or completed, never released half-way: the
 // client's retry with the key then replays the todo, or makes it.
+//
+// IAM: dynamodb:PutItem
 func (s *Store) PutTodoOnce(ctx context.Context, owner string, t todo.Todo, idem Idempotency) (*SavedResponse, error) {
 	now := s.now()
 	lockUntil := now.Add(defaultLockTTL)
@@ -162,6 +164,8 @@ func (s *Store) PutTodoOnce(ctx context.Context, owner string, t todo.Todo, idem
 // yields the saved response (a completed request with the same body) or an
 // error; the old record comes back with the failed condition, so telling the
 // cases apart needs no read.
+//
+// IAM: dynamodb:PutItem
 func (s *Store) lockKey(ctx context.Context, rec idempotencyItem, now time.Time) (*SavedResponse, error) {
 	item, err := attributevalue.MarshalMap(rec)
 	if err != nil {
@@ -209,6 +213,8 @@ func (s *Store) lockKey(ctx context.Context, rec idempotencyItem, now time.Time)
 // release fails too, the lock still expires on its own. A record our
 // transaction completed is never released, even when we could not learn
 // that it committed: it holds the todo the retry must replay.
+//
+// IAM: dynamodb:DeleteItem
 func (s *Store) releaseKey(ctx context.Context, rec idempotencyItem) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
 	defer cancel()

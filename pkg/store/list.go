@@ -43,6 +43,8 @@ type Page struct {
 // tells whether another page exists, so the last page has no cursor. The
 // cursor is the key of the page's last todo, not DynamoDB's
 // LastEvaluatedKey, because the read may have gone past the page's end.
+//
+// IAM: dynamodb:Query
 func (s *Store) ListTodos(ctx context.Context, owner string, q ListQuery) (Page, error) {
 	pk := keys.UserPK(owner)
 	var start map[string]types.AttributeValue

@@ -121,6 +121,8 @@ func itemKey(pk, sk string) map[string]types.AttributeValue {
 }
 
 // PutTodo stores a new todo of owner.
+//
+// IAM: dynamodb:PutItem
 func (s *Store) PutTodo(ctx context.Context, owner string, t todo.Todo) error {
 	put, writeID, err := s.newTodoPut(owner, t)
 	if err != nil {
@@ -165,6 +167,8 @@ func (s *Store) newTodoPut(owner string, t todo.Todo) (*types.Put, string, error
 
 // GetTodo returns the todo id of owner, read consistently so that a client
 // sees its own writes at once.
+//
+// IAM: dynamodb:GetItem
 func (s *Store) GetTodo(ctx context.Context, owner, id string) (todo.Todo, error) {
 	out, err := s.client.GetItem(ctx, &dynamodb.GetItemInput{
 		TableName:      aws.String(s.table),
@@ -194,6 +198,8 @@ func decodeTodo(item map[string]types.AttributeValue) (todo.Todo, error) {
 // not zero, a todo at another version errkind.VersionMismatch. A retry of the
 // same patch at the same ifVersion, by the SDK or by the client, finds the
 // todo as its first attempt left it and returns that.
+//
+// IAM: dynamodb:UpdateItem
 func (s *Store) UpdateTodo(ctx context.Context, owner, id string, p *todo.Patch, ifVersion int64) (todo.Todo, error) {
 	writeID := newWriteID()
 	cond := versionCondition(ifVersion)
@@ -270,6 +276,8 @@ func (s *Store) UpdateTodo(ctx context.Context, owner, id string, p *todo.Patch,
 // UpdateTodo, and leaves a tombstone in its place for TombstoneTTL. The
 // tombstone holds the delete's write ID: a retry that finds no todo reads
 // it to tell its own earlier delete (success) from another's (errkind.NotFound).
+//
+// IAM: dynamodb:DeleteItem, dynamodb:PutItem
 func (s *Store) DeleteTodo(ctx context.Context, owner, id string, ifVersion int64) error {
 	writeID := newWriteID()
 	if ifVersion != 0 {
@@ -314,6 +322,8 @@ func (s *Store) DeleteTodo(ctx context.Context, owner, id string, ifVersion int6
 // deletedBy tells, for a delete that found no todo, whether the delete with
 // writeID made it so (nil) or the todo was never there or deleted by
 // another request (errkind.NotFound).
+//
+// IAM: dynamodb:GetItem
 func (s *Store) deletedBy(ctx context.Context, owner, id, writeID string) error {
 	out, err := s.client.GetItem(ctx, &dynamodb.GetItemInput{
 		TableName:      aws.String(s.table),

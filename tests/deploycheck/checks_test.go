@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"reflect"
 	"regexp"
@@ -28,6 +27,7 @@ var checks = []check{
 	{"integrations", checkIntegrations},
 	{"routes", checkRoutes},
 	{"permissions", checkPermissions},
+	{"folders", checkFolders},
 	{"build", checkBuild},
 	{"runtime", checkRuntime},
 	{"iam", checkIAM},
@@ -61,15 +61,6 @@ func (p *problems) add(format string, args ...any) {
 	*p = append(*p, fmt.Sprintf(format, args...))
 }
 
-func specFunction(id string) (function, bool) {
-	for _, f := range functions {
-		if f.logicalID == id {
-			return f, true
-		}
-	}
-	return function{}, false
-}
-
 // checkIntegrations: every OpenAPI operation invokes a function of the
 // template through a Lambda proxy integration of payload format 2.0.
 func checkIntegrations(r *repo) []string {
@@ -90,32 +81,13 @@ func checkIntegrations(r *repo) []string {
 	return p
 }
 
-// checkRoutes: each function is reachable by exactly the routes it serves,
-// and the template defines exactly the functions of the spec.
+// checkRoutes: every function of the template serves at least one route
+// (the integrations check reports routes to functions it lacks).
 func checkRoutes(r *repo) []string {
 	var p problems
-	served := map[string][]route{}
-	ops := r.operations()
-	for _, rt := range sortedKeys(ops) {
-		if fn, _ := integration(ops[rt]); fn != "" {
-			served[fn] = append(served[fn], rt)
-		}
-	}
-	for _, f := range functions {
-		if _, ok := r.functions[f.logicalID]; !ok {
-			p.add("template.yaml does not define %s", f.logicalID)
-		}
-		extra, missing := sameSet(served[f.logicalID], f.routes)
-		for _, rt := range extra {
-			p.add("%s is reachable by %s, which it does not serve", f.logicalID, rt)
-		}
-		for _, rt := range missing {
-			p.add("%s is not reachable by its route %s", f.logicalID, rt)
-		}
-	}
 	for _, id := range sortedKeys(r.functions) {
-		if _, ok := specFunction(id); !ok {
-			p.add("template.yaml defines %s, which is not a function of the API", id)
+		if len(r.routesOf(id)) == 0 {
+			p.add("template.yaml: %s serves no route: give an operation of openapi.yaml an x-amazon-apigateway-integration whose uri is the Fn::Sub of ${%s.Arn}'s invocation ARN, or remove the function", id, id)
 		}
 	}
 	return p
@@ -150,20 +122,46 @@ func checkPermissions(r *repo) []string {
 		}
 		granted[fn] = append(granted[fn], arn)
 	}
-	for _, f := range functions {
-		if _, ok := r.functions[f.logicalID]; !ok {
-			continue
-		}
+	for _, id := range sortedKeys(r.functions) {
 		var want []string
-		for _, rt := range f.routes {
+		for _, rt := range r.routesOf(id) {
 			want = append(want, executeAPIArn(rt))
 		}
-		extra, missing := sameSet(granted[f.logicalID], want)
+		extra, missing := sameSet(granted[id], want)
 		for _, arn := range extra {
-			p.add("%s may be invoked from %s, beyond its routes", f.logicalID, arn)
+			p.add("template.yaml: %s may be invoked from %s, beyond its routes", id, arn)
 		}
 		for _, arn := range missing {
-			p.add("%s has no permission for %s", f.logicalID, arn)
+			method, path, _ := strings.Cut(arn[strings.LastIndex(arn, "/*/")+3:], "/")
+			p.add("template.yaml: %s has no permission for %s: add an AWS::Lambda::Permission %sPermission of lambda:InvokeFunction for apigateway.amazonaws.com with SourceArn !Sub arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:${%s}/*/%s/%s",
+				id, arn, id, apiID, method, path)
+		}
+	}
+	return p
+}
+
+// checkFolders: each folder under functions/ is the code of exactly one
+// function of the template, which its Makefile target builds.
+func checkFolders(r *repo) []string {
+	var p problems
+	builtBy := map[string][]string{}
+	for _, id := range sortedKeys(r.functions) {
+		if rc := r.recipe(id); rc.folder != "" {
+			builtBy[rc.folder] = append(builtBy[rc.folder], id)
+		}
+	}
+	for _, folder := range r.folders {
+		switch ids := builtBy[folder]; len(ids) {
+		case 0:
+			p.add("functions/%s is no function's code: add its function to template.yaml (with its role, log group and invoke permission), an operation of openapi.yaml that invokes it, and a Makefile target that builds ./functions/%s (make function does all three), or remove the folder", folder, folder)
+		case 1:
+		default:
+			p.add("functions/%s is built by %v: each function has a folder of its own", folder, ids)
+		}
+	}
+	for folder, ids := range builtBy {
+		if !slices.Contains(r.folders, folder) {
+			p.add("Makefile: build-%s builds ./functions/%s, which holds no Go code", ids[0], folder)
 		}
 	}
 	return p
@@ -175,39 +173,36 @@ func checkBuild(r *repo) []string {
 	var p problems
 	for _, id := range sortedKeys(r.functions) {
 		f := r.functions[id]
-		spec, ok := specFunction(id)
-		if !ok {
-			continue // checkRoutes reports it
-		}
 		if f.BuildMethod != "makefile" {
-			p.add("%s: Metadata BuildMethod is %q, want makefile", id, f.BuildMethod)
+			p.add("template.yaml: %s: Metadata BuildMethod is %q: set it to makefile", id, f.BuildMethod)
 			continue
 		}
-		codeDir := filepath.Join(r.dir, f.CodeURI)
-		if _, err := os.Stat(filepath.Join(codeDir, "Makefile")); err != nil {
-			p.add("%s: CodeUri %q has no Makefile", id, f.CodeURI)
+		if _, err := os.Stat(filepath.Join(r.dir, f.CodeURI, "Makefile")); err != nil {
+			p.add("template.yaml: %s: CodeUri %q has no Makefile", id, f.CodeURI)
 			continue
 		}
 		target := "build-" + id
-		out, err := exec.Command("make", "-n", "-C", codeDir, target, "ARTIFACTS_DIR=/artifacts").CombinedOutput()
-		if err != nil {
-			p.add("%s: the Makefile has no target %s: %v: %s", id, target, err, strings.TrimSpace(string(out)))
+		rc := r.recipe(id)
+		if rc.err != nil {
+			p.add("Makefile: there is no target %s, which sam build runs for %s: add `%s: ; $(LAMBDA_ENV) go build $(LAMBDA_FLAGS) -o $(ARTIFACTS_DIR)/bootstrap ./functions/<folder>`", target, id, target)
 			continue
 		}
+		if rc.folder == "" {
+			p.add("Makefile: %s builds no folder under functions/:%s", target, rc.text)
+		}
 		goarch := map[string]string{"arm64": "arm64", "x86_64": "amd64"}[strings.Join(f.Architectures, "")]
-		recipe := " " + strings.Join(strings.Fields(string(out)), " ") + " "
 		for _, want := range []string{
-			" go build ", " -o /artifacts/bootstrap ", " ./functions/" + spec.folder + " ",
+			" go build ", " -o /artifacts/bootstrap ",
 			" GOOS=linux ", " GOARCH=" + goarch + " ", " CGO_ENABLED=0 ",
 		} {
-			if !strings.Contains(recipe, want) {
-				p.add("%s: %s does not run %q:%s", id, target, strings.TrimSpace(want), recipe)
+			if !strings.Contains(rc.text, want) {
+				p.add("Makefile: %s does not run %q:%s", target, strings.TrimSpace(want), rc.text)
 			}
 		}
 		// The Lambda runtime client without its RPC shim, which
 		// provided.al2023 does not use.
-		if m := buildTags.FindStringSubmatch(recipe); m == nil || !slices.Contains(strings.Split(m[1], ","), "lambda.norpc") {
-			p.add("%s: %s does not build with the tag lambda.norpc:%s", id, target, recipe)
+		if m := buildTags.FindStringSubmatch(rc.text); m == nil || !slices.Contains(strings.Split(m[1], ","), "lambda.norpc") {
+			p.add("Makefile: %s does not build with the tag lambda.norpc:%s", target, rc.text)
 		}
 	}
 	return p
@@ -244,8 +239,9 @@ func checkRuntime(r *repo) []string {
 }
 
 // checkIAM: each function has its own role, trusted by Lambda only, that
-// may call exactly its DynamoDB actions on the table, write to its own log
-// group and send traces, and nothing else.
+// may call exactly the DynamoDB actions its code declares (the IAM lines
+// of the methods its binary links), on the table only, write to its own
+// log group and send traces, and nothing else.
 func checkIAM(r *repo) []string {
 	var p problems
 	roles, err := r.tpl.Roles()
@@ -258,36 +254,43 @@ func checkIAM(r *repo) []string {
 	}
 	usedBy := map[string]string{}
 	table := map[string]any{"Fn::GetAtt": []any{tableID, "Arn"}}
-	for _, f := range functions {
-		fn, ok := r.functions[f.logicalID]
-		if !ok {
-			continue
+	for _, id := range sortedKeys(r.functions) {
+		fn := r.functions[id]
+		var needs []string
+		var derived bool
+		if folder := r.recipe(id).folder; folder != "" {
+			l := r.code.of(folder)
+			if l.err != nil {
+				p.add("%s: cannot tell what its code calls: %v", id, l.err)
+			} else {
+				needs, derived = slices.DeleteFunc(slices.Clone(l.actions), func(a string) bool { return !strings.HasPrefix(a, "dynamodb:") }), true
+			}
 		}
 		if fn.Policies != nil {
-			p.add("%s: has SAM Policies; it must have its own role instead", f.logicalID)
+			p.add("%s: has SAM Policies; it must have its own role instead", id)
 		}
 		roleID := arnOf(fn.Role)
 		role, ok := byID[roleID]
 		if !ok {
-			p.add("%s: its Role %v is not the Arn of a role in the template", f.logicalID, fn.Role)
+			p.add("template.yaml: %s: its Role %v is not the Arn of a role in the template: give it a role of its own, %sRole, trusted by lambda.amazonaws.com", id, fn.Role, id)
 			continue
 		}
 		if other, shared := usedBy[roleID]; shared {
-			p.add("%s: shares role %s with %s", f.logicalID, roleID, other)
+			p.add("%s: shares role %s with %s", id, roleID, other)
 		}
-		usedBy[roleID] = f.logicalID
+		usedBy[roleID] = id
 		if !reflect.DeepEqual(role.TrustedServices, []string{"lambda.amazonaws.com"}) {
-			p.add("%s: role %s trusts %v, want lambda.amazonaws.com only", f.logicalID, roleID, role.TrustedServices)
+			p.add("%s: role %s trusts %v, want lambda.amazonaws.com only", id, roleID, role.TrustedServices)
 		}
 		if len(role.ManagedPolicyArns) > 0 {
-			p.add("%s: role %s has managed policies %v", f.logicalID, roleID, role.ManagedPolicyArns)
+			p.add("%s: role %s has managed policies %v", id, roleID, role.ManagedPolicyArns)
 		}
 		logs := map[string]any{"Fn::GetAtt": []any{refID(fn.LogGroup), "Arn"}}
 		var tableGot, logsGot, traceGot []string
 		for _, pol := range role.Policies {
 			for _, s := range pol.Statements {
 				if s.Effect != "Allow" || len(s.NotActions) > 0 || len(s.NotResources) > 0 {
-					p.add("%s: role %s has a statement that is not a plain Allow of actions on resources", f.logicalID, roleID)
+					p.add("%s: role %s has a statement that is not a plain Allow of actions on resources", id, roleID)
 					continue
 				}
 				for _, action := range s.Actions {
@@ -295,35 +298,41 @@ func checkIAM(r *repo) []string {
 					case strings.HasPrefix(action, "dynamodb:"):
 						tableGot = append(tableGot, action)
 						if !reflect.DeepEqual(s.Resources, []any{table}) {
-							p.add("%s: may call %s on %v, not only on the table", f.logicalID, action, s.Resources)
+							p.add("%s: may call %s on %v, not only on the table", id, action, s.Resources)
 						}
 					case strings.HasPrefix(action, "logs:"):
 						logsGot = append(logsGot, action)
 						if !reflect.DeepEqual(s.Resources, []any{logs}) {
-							p.add("%s: may call %s on %v, not only on its own log group", f.logicalID, action, s.Resources)
+							p.add("%s: may call %s on %v, not only on its own log group", id, action, s.Resources)
 						}
 					case strings.HasPrefix(action, "xray:"):
 						traceGot = append(traceGot, action)
 					default:
-						p.add("%s: may call %s", f.logicalID, action)
+						p.add("%s: may call %s", id, action)
 					}
 				}
 			}
 		}
-		for _, grant := range []struct {
+		grants := []struct {
 			what      string
 			got, want []string
 		}{
-			{"table", tableGot, f.tableActions},
 			{"logs", logsGot, logActions},
 			{"tracing", traceGot, traceActions},
-		} {
+		}
+		if derived {
+			grants = append(grants, struct {
+				what      string
+				got, want []string
+			}{"the table", tableGot, needs})
+		}
+		for _, grant := range grants {
 			extra, missing := sameSet(grant.got, grant.want)
 			if len(extra) > 0 {
-				p.add("%s: may call %v, beyond what it needs", f.logicalID, extra)
+				p.add("template.yaml: %s: %s may call %v, beyond what its code calls: remove them", id, roleID, extra)
 			}
 			if len(missing) > 0 {
-				p.add("%s: may not call %v, which it needs (%s)", f.logicalID, missing, grant.what)
+				p.add("template.yaml: %s: %s may not call %v on %s, which its code calls: add them", id, roleID, missing, grant.what)
 			}
 		}
 	}
@@ -499,7 +508,12 @@ func checkAuthorizer(r *repo) []string {
 	for _, rt := range sortedKeys(ops) {
 		op := ops[rt]
 		fn, _ := integration(op)
-		spec, _ := specFunction(fn)
+		// A function that reads the caller's identity needs the
+		// authorizer to have checked it.
+		needsUser := false
+		if folder := r.recipe(fn).folder; folder != "" {
+			needsUser = r.code.of(folder).symbols[ownerSymbol]
+		}
 		security := r.api.Security
 		if op.Security != nil {
 			security = *op.Security
@@ -511,10 +525,10 @@ func checkAuthorizer(r *repo) []string {
 			}
 		}
 		switch {
-		case spec.public && (op.Security == nil || len(*op.Security) > 0):
-			p.add("%s is public but does not say security: [] (it has %v)", rt, schemes)
-		case !spec.public && !reflect.DeepEqual(schemes, []string{securityScheme}):
-			p.add("%s must require the %s authorizer, it requires %v", rt, securityScheme, schemes)
+		case needsUser && !reflect.DeepEqual(schemes, []string{securityScheme}):
+			p.add("openapi.yaml: %s must require the %s authorizer (security: [{%s: []}]): %s reads the caller's identity; it requires %v", rt, securityScheme, securityScheme, fn, schemes)
+		case !public(op) && !reflect.DeepEqual(schemes, []string{securityScheme}):
+			p.add("openapi.yaml: %s must require the %s authorizer, or say security: [] to be public; it requires %v", rt, securityScheme, schemes)
 		}
 	}
 	return p
@@ -632,14 +646,14 @@ func checkAPI(r *repo) []string {
 			p.add("RouteSettings has %s, which is not a route of openapi.yaml", key)
 		}
 	}
-	for _, f := range functions {
-		if !f.public {
+	for _, rt := range sortedKeys(ops) {
+		if !public(ops[rt]) {
 			continue
 		}
-		for _, rt := range f.routes {
+		{
 			s, ok := api.RouteSettings[rt]
 			if !ok {
-				p.add("public route %s has no throttling of its own", rt)
+				p.add("template.yaml: public route %s has no throttling of its own: add it to %s's RouteSettings with limits below the API's", rt, apiID)
 				continue
 			}
 			if n := number(rt+" throttling rate", s.ThrottlingRateLimit); n >= rate {

@@ -3,15 +3,17 @@ package deploycheck
 import (
 	"context"
 	"fmt"
-	"github.com/example/serverless-todo/internal/local/intrinsics"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/getkin/kin-openapi/openapi3"
 
+	"github.com/example/serverless-todo/internal/local/intrinsics"
 	"github.com/example/serverless-todo/internal/local/samtemplate"
 )
 
@@ -27,6 +29,24 @@ type repo struct {
 	tpl       *samtemplate.Template
 	api       *openapi3.T
 	functions map[string]samtemplate.Function
+	// folders are the folders under functions/ that hold Go code.
+	folders []string
+	// code reads what each folder's function links. A copy of the
+	// repository that holds only the files above reads the root's code.
+	code *code
+
+	recipesOnce sync.Once
+	recipes     map[string]recipe
+}
+
+// recipe is what the Makefile target sam build runs for a function does.
+type recipe struct {
+	// text is the recipe as make -n prints it, on one line, or the reason
+	// there is none.
+	text string
+	err  error
+	// folder is the folder under functions/ it builds, "" if none.
+	folder string
 }
 
 func loadRepo(dir string) (*repo, error) {
@@ -50,7 +70,65 @@ func loadRepo(dir string) (*repo, error) {
 	for _, f := range fns {
 		r.functions[f.LogicalID] = f
 	}
+	codeDir := dir
+	if _, err := os.Stat(filepath.Join(dir, "functions")); err != nil {
+		codeDir = root
+	}
+	entries, err := os.ReadDir(filepath.Join(codeDir, "functions"))
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range entries {
+		if matches, _ := filepath.Glob(filepath.Join(codeDir, "functions", e.Name(), "*.go")); e.IsDir() && len(matches) > 0 {
+			r.folders = append(r.folders, e.Name())
+		}
+	}
+	r.code = codeOf(codeDir)
 	return r, nil
+}
+
+// folderArg finds the package a recipe builds.
+var folderArg = regexp.MustCompile(` \./functions/([^/ ]+) `)
+
+// recipe returns what the build-<id> target of the Makefile in the
+// function's CodeUri runs, as make -n prints it.
+func (r *repo) recipe(id string) recipe {
+	r.recipesOnce.Do(func() {
+		r.recipes = map[string]recipe{}
+		for fid, f := range r.functions {
+			target := "build-" + fid
+			out, err := exec.Command("make", "-n", "--no-print-directory", "-C", filepath.Join(r.dir, f.CodeURI), target, "ARTIFACTS_DIR=/artifacts").CombinedOutput()
+			if err != nil {
+				r.recipes[fid] = recipe{err: fmt.Errorf("%w: %s", err, strings.TrimSpace(string(out)))}
+				continue
+			}
+			text := " " + strings.Join(strings.Fields(string(out)), " ") + " "
+			rc := recipe{text: text}
+			if m := folderArg.FindStringSubmatch(text); m != nil {
+				rc.folder = m[1]
+			}
+			r.recipes[fid] = rc
+		}
+	})
+	return r.recipes[id]
+}
+
+// routesOf returns the routes whose integration invokes the function.
+func (r *repo) routesOf(id string) []route {
+	var out []route
+	ops := r.operations()
+	for _, rt := range sortedKeys(ops) {
+		if fn, _ := integration(ops[rt]); fn == id {
+			out = append(out, rt)
+		}
+	}
+	return out
+}
+
+// public reports whether an operation says, as the contact form does,
+// that it needs no token: security: [].
+func public(op *openapi3.Operation) bool {
+	return op.Security != nil && len(*op.Security) == 0
 }
 
 // Stand-ins for what CloudFormation knows when it resolves the template.
