@@ -258,7 +258,7 @@ func TestFunctionKilledMidRequestIsA500AndReplaced(t *testing.T) {
 	go func() {
 		answered <- a.do(t, request{method: "GET", path: "/todos/" + td.ID, token: alice})
 	}()
-	a.log.WaitFor(t, regexp.MustCompile(`(?s)\[GetTodoFunction\] START .*\[GetTodoFunction\] START `))
+	a.log.WaitFor(t, regexp.MustCompile(`(?s)\[GetTodoFunction\] {"time":"[^"]+","type":"platform.start".*\[GetTodoFunction\] {"time":"[^"]+","type":"platform.start"`))
 	if err := syscall.Kill(pids[0], syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}

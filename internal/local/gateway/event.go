@@ -145,15 +145,12 @@ func (g *Gateway) event(r *http.Request, x *exchange, rt *route, params map[stri
 	} else {
 		headers["x-forwarded-for"] = x.sourceIP
 	}
-	headers["x-forwarded-proto"] = "http"
-	if r.TLS != nil {
-		headers["x-forwarded-proto"] = "https"
-	}
-	if local, ok := r.Context().Value(http.LocalAddrContextKey).(net.Addr); ok {
-		if _, port, err := net.SplitHostPort(local.String()); err == nil {
-			headers["x-forwarded-port"] = port
-		}
-	}
+	// What API Gateway tells every function, whose clients reach it over
+	// TLS on 443: the same here, though the local client came over plain
+	// HTTP to another port, so that a function sees the event it sees in
+	// AWS (this API's functions build no absolute URL from it).
+	headers["x-forwarded-proto"] = "https"
+	headers["x-forwarded-port"] = "443"
 	if headers["x-amzn-trace-id"] == "" {
 		headers["x-amzn-trace-id"] = fmt.Sprintf("Root=1-%08x-%s", x.start.Unix(), randomHex(12))
 	}
@@ -171,7 +168,7 @@ func (g *Gateway) event(r *http.Request, x *exchange, rt *route, params map[stri
 			AccountID:    g.accountID,
 			APIID:        g.apiID,
 			Authorizer:   auth,
-			DomainName:   x.host,
+			DomainName:   hostname(x.host),
 			DomainPrefix: domainPrefix(x.host),
 			HTTP: httpContext{
 				Method:    r.Method,
@@ -266,11 +263,19 @@ func unescapeQuery(s string) string {
 }
 
 // domainPrefix is the first label of the domain name.
-func domainPrefix(host string) string {
+// hostname is a Host header without its port: API Gateway's domainName,
+// since its clients always come to port 443.
+func hostname(host string) string {
 	if h, _, err := net.SplitHostPort(host); err == nil {
-		host = h
+		return h
 	}
-	prefix, _, _ := strings.Cut(host, ".")
+	return host
+}
+
+// domainPrefix is the first label of the domain name, as API Gateway
+// defines it: the API's ID for its execute-api name, 127 for 127.0.0.1.
+func domainPrefix(host string) string {
+	prefix, _, _ := strings.Cut(hostname(host), ".")
 	return prefix
 }
 

@@ -2,7 +2,6 @@ package lambda
 
 import (
 	"fmt"
-	"math"
 	"net"
 	"net/http"
 	"os"
@@ -196,14 +195,14 @@ func (e *env) invoke(payload []byte) outcome {
 		return outcome{result: result{err: e.crashError(inv)}, undelivered: true}
 	case <-timer.C:
 		// The runtime never asked for the event.
-		e.platform("START RequestId: %s Version: $LATEST", inv.id)
+		e.platformStart(inv)
 		return e.timedOut(inv, start)
 	}
 
 	select {
 	case r := <-inv.result:
 		e.drainOutput()
-		e.report(inv, time.Since(start), "")
+		e.report(inv, time.Since(start), succeeded)
 		return outcome{result: r, healthy: true}
 	case <-e.exited:
 		// A runtime that answers and then exits (as aws-lambda-go does
@@ -211,7 +210,7 @@ func (e *env) invoke(payload []byte) outcome {
 		select {
 		case r := <-inv.result:
 			e.drainOutput()
-			e.report(inv, time.Since(start), "")
+			e.report(inv, time.Since(start), succeeded)
 			return outcome{result: r}
 		default:
 		}
@@ -219,9 +218,8 @@ func (e *env) invoke(payload []byte) outcome {
 			return outcome{result: result{err: ErrClosed}}
 		}
 		e.drainOutput()
-		e.platform("RequestId: %s Error: Runtime exited with error: %v", inv.id, e.waitErr)
-		e.platform("Runtime.ExitError")
-		e.report(inv, time.Since(start), "\tStatus: error\tError Type: Runtime.ExitError")
+		e.platformCrash(inv)
+		e.report(inv, time.Since(start), exited)
 		return outcome{result: result{err: e.crashError(inv)}}
 	case <-timer.C:
 		return e.timedOut(inv, start)
@@ -235,36 +233,39 @@ func (e *env) timedOut(inv *invocation, start time.Time) outcome {
 	e.sampleMemory()
 	e.kill()
 	e.drainOutput()
-	e.platform("%s %s Task timed out after %.2f seconds",
-		time.Now().UTC().Format("2006-01-02T15:04:05.000Z"), inv.id, e.fn.Timeout.Seconds())
-	e.report(inv, time.Since(start), "\tStatus: timeout")
+	e.platformTimeout(inv)
+	e.report(inv, time.Since(start), timedOut)
 	return outcome{result: result{err: &TimeoutError{Function: e.fn.Name, RequestID: inv.id, Timeout: e.fn.Timeout}}}
 }
 
 func (e *env) crashError(inv *invocation) error {
-	return &CrashError{Function: e.fn.Name, RequestID: inv.id, ExitStatus: e.waitErr.Error()}
+	return &CrashError{Function: e.fn.Name, RequestID: inv.id, ExitStatus: e.exitStatus()}
 }
 
-// report writes the END and REPORT lines of an invocation.
-func (e *env) report(inv *invocation, took time.Duration, status string) {
+// exitStatus says how the process ended, as os/exec words it: an exit with
+// status 0 mid-invocation is a crash too.
+func (e *env) exitStatus() string {
+	if e.waitErr == nil {
+		return "exit status 0"
+	}
+	return e.waitErr.Error()
+}
+
+// report writes the END and REPORT records of an invocation.
+func (e *env) report(inv *invocation, took time.Duration, o outcomeStatus) {
 	e.mu.Lock()
 	first := e.firstReport
 	e.firstReport = false
 	initDuration := e.initDuration
 	e.mu.Unlock()
 
-	e.platform("END RequestId: %s", inv.id)
 	billed := took
-	initPart := ""
 	if first {
 		// provided.al2023, a custom runtime, is billed for its init phase.
 		billed += initDuration
-		initPart = "\tInit Duration: " + ms(initDuration)
 	}
-	billedMS := max(int64(math.Ceil(float64(billed.Microseconds())/1000)), 1)
 	peakKB := e.maxMemoryKB()
-	e.platform("REPORT RequestId: %s\tDuration: %s\tBilled Duration: %d ms\tMemory Size: %d MB\tMax Memory Used: %d MB%s%s",
-		inv.id, ms(took), billedMS, e.fn.MemoryMB, (peakKB+1023)/1024, initPart, status)
+	e.platformEnd(inv, took, billed, initDuration, first, peakKB, o)
 	if e.p.svc.onReport != nil {
 		r := Report{Function: e.fn.Name, RequestID: inv.id, Duration: took, MaxMemoryKB: peakKB}
 		if first {
@@ -391,9 +392,6 @@ func (e *env) drainOutput() {
 }
 
 // platform writes one of Lambda's own log lines.
-func (e *env) platform(format string, args ...any) {
-	e.p.svc.log.line(e.prefix + fmt.Sprintf(format, args...))
-}
 
 func (e *env) sinceStart() time.Duration { return time.Since(e.started) }
 

@@ -56,6 +56,9 @@ type Function struct {
 	// MemoryMB is reported to the function and in REPORT lines; 0 means
 	// DefaultMemoryMB. It is not enforced.
 	MemoryMB int
+	// LogFormat is the LoggingConfig's: LogFormatText (the default) or
+	// LogFormatJSON, in which the platform writes its records as JSON.
+	LogFormat string
 	// Env holds the function's own environment variables. Names Lambda
 	// reserves (AWS_REGION, _HANDLER, ...) are refused, as Lambda refuses
 	// them.

@@ -107,6 +107,64 @@ func TestColdStartThenWarmReuse(t *testing.T) {
 	}
 }
 
+// With LogFormat JSON, Lambda writes its own records as JSON objects (the
+// Telemetry API's types and fields) and passes the function's output as it
+// is.
+func TestJSONLogFormatWritesThePlatformsRecordsAsJSON(t *testing.T) {
+	f := fn()
+	f.LogFormat = lambda.LogFormatJSON
+	s, log := start(t, lambda.Config{}, f)
+	first := invoke(t, s, `{"mode":"echo"}`)
+	if _, err := s.Invoke(context.Background(), "fn", []byte(`{"mode":"exit","code":3}`)); err == nil {
+		t.Fatal("the exit mode answered")
+	}
+
+	type record struct {
+		Time   string         `json:"time"`
+		Type   string         `json:"type"`
+		Record map[string]any `json:"record"`
+	}
+	var records []record
+	for _, line := range log.Matching(regexp.MustCompile(`^\[fn\] \{"time"`)) {
+		var r record
+		if err := json.Unmarshal([]byte(strings.TrimPrefix(line, "[fn] ")), &r); err != nil {
+			t.Fatalf("%q: %v", line, err)
+		}
+		if _, err := time.Parse(time.RFC3339Nano, r.Time); err != nil {
+			t.Errorf("%q: time: %v", line, err)
+		}
+		records = append(records, r)
+	}
+	if lines := log.Matching(regexp.MustCompile(`^\[fn\] (START|END|REPORT|RequestId:|Runtime\.ExitError)`)); len(lines) > 0 {
+		t.Errorf("text platform lines in the JSON format: %q", lines)
+	}
+	var types []string
+	for _, r := range records {
+		types = append(types, r.Type)
+	}
+	want := []string{"platform.start", "platform.runtimeDone", "platform.report", "platform.start", "platform.runtimeDone", "platform.report"}
+	if !slices.Equal(types, want) {
+		t.Fatalf("records %v, want %v", types, want)
+	}
+	report := records[2].Record
+	metrics, _ := report["metrics"].(map[string]any)
+	if report["requestId"] != first.RequestID || report["status"] != "success" || metrics["memorySizeMB"] != 128.0 ||
+		metrics["durationMs"] == nil || metrics["billedDurationMs"] == nil || metrics["maxMemoryUsedMB"] == nil || metrics["initDurationMs"] == nil {
+		t.Errorf("report %v, want request %s, success and its metrics with the init duration", report, first.RequestID)
+	}
+	if records[0].Record["requestId"] != first.RequestID || records[0].Record["version"] != "$LATEST" {
+		t.Errorf("start %v", records[0].Record)
+	}
+	for _, r := range records[4:] {
+		if r.Record["status"] != "error" || r.Record["errorType"] != "Runtime.ExitError" {
+			t.Errorf("%s of the exited invocation: %v, want status error, Runtime.ExitError", r.Type, r.Record)
+		}
+	}
+	if m, _ := records[5].Record["metrics"].(map[string]any); m["initDurationMs"] != nil {
+		t.Errorf("a warm invocation's report has an init duration: %v", m)
+	}
+}
+
 func TestEnvironmentIsLambdas(t *testing.T) {
 	t.Setenv("LAMBDALOCAL_DEVELOPER_ONLY", "leaked")
 	s, _ := start(t, lambda.Config{Region: "eu-west-3"}, lambda.Function{
@@ -286,6 +344,18 @@ func TestFailures(t *testing.T) {
 				}
 			},
 			logged: []string{`Error: Runtime exited with error: exit status 3`, `^\[fn\] Runtime\.ExitError$`},
+			report: "\tStatus: error\tError Type: Runtime.ExitError",
+		},
+		{
+			name:    "process exit with status 0",
+			command: `{"mode":"exit","code":0}`,
+			check: func(t *testing.T, err error) {
+				var ce *lambda.CrashError
+				if !errors.As(err, &ce) || ce.ExitStatus != "exit status 0" {
+					t.Fatalf("err = %#v, want a CrashError with exit status 0", err)
+				}
+			},
+			logged: []string{`Error: Runtime exited with error: exit status 0`, `^\[fn\] Runtime\.ExitError$`},
 			report: "\tStatus: error\tError Type: Runtime.ExitError",
 		},
 		{

@@ -103,8 +103,7 @@ func (p *pool) start() (*env, error) {
 	if err := e.waitInit(s.initTimeout); err != nil {
 		var ie *InitError
 		if errors.As(err, &ie) {
-			e.platform("INIT_REPORT Init Duration: %s\tPhase: init\tStatus: %s\tError Type: %s",
-				ms(e.sinceStart()), initStatus(ie), ie.Type)
+			e.platformInitReport(e.sinceStart(), initStatus(ie), ie.Type)
 		}
 		e.kill()
 		return nil, err

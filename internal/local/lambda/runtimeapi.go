@@ -61,7 +61,7 @@ func (e *env) nextInvocation(w http.ResponseWriter, r *http.Request) {
 		e.mu.Unlock()
 		// Written before the event leaves, so that it comes before
 		// anything the function logs.
-		e.platform("START RequestId: %s Version: $LATEST", inv.id)
+		e.platformStart(inv)
 		h := w.Header()
 		h.Set("Content-Type", "application/json")
 		h.Set(headerRequestID, inv.id)

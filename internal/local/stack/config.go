@@ -69,6 +69,8 @@ type Function struct {
 	BuildMethod string
 	Timeout     time.Duration
 	MemoryMB    int
+	// LogFormat is the LoggingConfig's LogFormat: Text or JSON.
+	LogFormat string
 	// Env holds the environment variables the template gives the
 	// function, resolved. Start adds AWS_ENDPOINT_URL_DYNAMODB.
 	Env map[string]string
@@ -159,6 +161,7 @@ func Load(dir string, opts LoadOptions) (*Config, error) {
 			BuildMethod: f.BuildMethod,
 			Timeout:     time.Duration(f.Timeout) * time.Second,
 			MemoryMB:    f.MemorySize,
+			LogFormat:   f.LogFormat,
 			Env:         env,
 		})
 	}

@@ -169,6 +169,7 @@ func TestLoadResolvesTheFunctions(t *testing.T) {
 					BuildMethod: "makefile",
 					Timeout:     time.Duration(tf.Timeout) * time.Second,
 					MemoryMB:    tf.MemorySize,
+					LogFormat:   tf.LogFormat,
 					Env:         map[string]string{"TABLE_NAME": tt.table},
 				}
 				if f.Name == "ContactFunction" {
@@ -176,8 +177,8 @@ func TestLoadResolvesTheFunctions(t *testing.T) {
 						want.Env[k] = v
 					}
 				}
-				if want.Timeout <= 0 || want.MemoryMB <= 0 {
-					t.Errorf("%s: the template gives timeout %v and memory %d MB", tf.LogicalID, want.Timeout, want.MemoryMB)
+				if want.Timeout <= 0 || want.MemoryMB <= 0 || want.LogFormat != "JSON" {
+					t.Errorf("%s: the template gives timeout %v, memory %d MB and log format %q", tf.LogicalID, want.Timeout, want.MemoryMB, want.LogFormat)
 				}
 				if !reflect.DeepEqual(f, want) {
 					t.Errorf("function %d = %+v\nwant %+v", i, f, want)

@@ -145,7 +145,7 @@ func Start(ctx context.Context, cfg *Config, opts Options) (_ *Stack, err error)
 		if _, set := env[store.EnvEndpoint]; !set {
 			env[store.EnvEndpoint] = s.DynamoDBEndpoint
 		}
-		fns = append(fns, lambda.Function{Name: f.Name, Path: f.Path, Timeout: f.Timeout, MemoryMB: f.MemoryMB, Env: env})
+		fns = append(fns, lambda.Function{Name: f.Name, Path: f.Path, Timeout: f.Timeout, MemoryMB: f.MemoryMB, LogFormat: f.LogFormat, Env: env})
 	}
 	if s.functions, err = lambda.New(lambda.Config{Functions: fns, Region: region, AccountID: accountID, Log: logw}); err != nil {
 		return nil, err

@@ -286,7 +286,7 @@ func TestLogMarksEachLineWithItsSource(t *testing.T) {
 	}
 	// The access log line is written once the response is.
 	log.WaitFor(t, regexp.MustCompile(`(?m)^\[TodoApi\] \{"requestId":"[^"]+",.*"routeKey":"GET /todos","status":"200"`))
-	log.WaitFor(t, regexp.MustCompile(`(?m)^\[ListTodosFunction\] REPORT RequestId: `))
+	log.WaitFor(t, regexp.MustCompile(`(?m)^\[ListTodosFunction\] {"time":"[^"]+","type":"platform.report"`))
 }
 
 func TestCloseStopsEveryProcess(t *testing.T) {
