@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"fmt"
@@ -9,8 +8,9 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
+
+	"golang.org/x/perf/benchfmt"
 
 	"github.com/example/serverless-todo/pkg/store"
 )
@@ -99,45 +99,49 @@ func medianRun(runs []goBenchmark) goBenchmark {
 	return sorted[(len(sorted)-1)/2]
 }
 
-// parseBenchmarks reads go test's benchmark output: a "pkg:" line, then
-// lines like "BenchmarkHandle-2   20000   55398 ns/op   31579 B/op   382
-// allocs/op", each benchmark once per -count. It returns the runs by the
-// package's last path element and the benchmark's name, without its
-// Benchmark prefix and GOMAXPROCS suffix.
+// parseBenchmarks reads go test's benchmark output with benchfmt, the Go
+// project's reader of that format: each benchmark once per -count, with
+// ns/op, B/op and allocs/op. It returns the runs by the package's last path
+// element and the benchmark's name, without its Benchmark prefix and
+// GOMAXPROCS suffix.
 func parseBenchmarks(out []byte) (map[string]map[string][]goBenchmark, error) {
 	res := map[string]map[string][]goBenchmark{}
-	pkg := ""
-	sc := bufio.NewScanner(bytes.NewReader(out))
-	for sc.Scan() {
-		line := sc.Text()
-		if p, ok := strings.CutPrefix(line, "pkg: "); ok {
-			pkg = p[strings.LastIndex(p, "/")+1:]
-			continue
+	r := benchfmt.NewReader(bytes.NewReader(out), "go test -bench")
+	for r.Scan() {
+		switch rec := r.Result().(type) {
+		case *benchfmt.SyntaxError:
+			return nil, fmt.Errorf("bench: %w", rec)
+		case *benchfmt.Result:
+			pkg := rec.GetConfig("pkg")
+			if pkg == "" {
+				return nil, fmt.Errorf("bench: benchmark %s before any pkg: line", rec.Name)
+			}
+			pkg = pkg[strings.LastIndex(pkg, "/")+1:]
+			// The values as go test wrote them, not as benchfmt tidies
+			// them (ns/op into sec/op).
+			values := map[string]float64{}
+			for _, v := range rec.Values {
+				if v.OrigUnit != "" {
+					values[v.OrigUnit] = v.OrigValue
+				} else {
+					values[v.Unit] = v.Value
+				}
+			}
+			ns, ok1 := values["ns/op"]
+			b, ok2 := values["B/op"]
+			allocs, ok3 := values["allocs/op"]
+			if !ok1 || !ok2 || !ok3 {
+				return nil, fmt.Errorf("bench: benchmark %s lacks ns/op, B/op or allocs/op (run with -benchmem)", rec.Name)
+			}
+			name := string(rec.Name.Base())
+			if res[pkg] == nil {
+				res[pkg] = map[string][]goBenchmark{}
+			}
+			res[pkg][name] = append(res[pkg][name], goBenchmark{NsPerOp: ns, BytesPerOp: int64(b), AllocsPerOp: int64(allocs)})
 		}
-		f := strings.Fields(line)
-		if len(f) == 0 || !strings.HasPrefix(f[0], "Benchmark") {
-			continue
-		}
-		if len(f) < 8 || f[3] != "ns/op" || f[5] != "B/op" || f[7] != "allocs/op" {
-			return nil, fmt.Errorf("bench: benchmark line %q is not name, iterations, ns/op, B/op, allocs/op", line)
-		}
-		if pkg == "" {
-			return nil, fmt.Errorf("bench: benchmark line %q before any pkg: line", line)
-		}
-		name := f[0][len("Benchmark"):]
-		if i := strings.LastIndex(name, "-"); i > 0 {
-			name = name[:i]
-		}
-		ns, err1 := strconv.ParseFloat(f[2], 64)
-		b, err2 := strconv.ParseInt(f[4], 10, 64)
-		allocs, err3 := strconv.ParseInt(f[6], 10, 64)
-		if err1 != nil || err2 != nil || err3 != nil {
-			return nil, fmt.Errorf("bench: benchmark line %q", line)
-		}
-		if res[pkg] == nil {
-			res[pkg] = map[string][]goBenchmark{}
-		}
-		res[pkg][name] = append(res[pkg][name], goBenchmark{NsPerOp: ns, BytesPerOp: b, AllocsPerOp: allocs})
 	}
-	return res, sc.Err()
+	if err := r.Err(); err != nil {
+		return nil, fmt.Errorf("bench: %w", err)
+	}
+	return res, nil
 }
