@@ -24,11 +24,51 @@ const (
 //	REPORT RequestId: ...\tDuration: ...    platform.report
 //	INIT_REPORT Init Duration: ...         platform.initReport
 
-// jsonRecord is a platform record in the JSON format.
+// jsonRecord is a platform record in the JSON format; the records' fields
+// are in the order Lambda writes them.
 type jsonRecord struct {
 	Time   string `json:"time"`
 	Type   string `json:"type"`
 	Record any    `json:"record"`
+}
+
+type startRecord struct {
+	RequestID string `json:"requestId"`
+	Version   string `json:"version"`
+}
+
+type doneRecord struct {
+	RequestID string      `json:"requestId"`
+	Status    string      `json:"status"`
+	ErrorType string      `json:"errorType,omitempty"`
+	Metrics   doneMetrics `json:"metrics"`
+}
+
+type doneMetrics struct {
+	DurationMs float64 `json:"durationMs"`
+}
+
+type reportRecord struct {
+	RequestID string        `json:"requestId"`
+	Status    string        `json:"status"`
+	ErrorType string        `json:"errorType,omitempty"`
+	Metrics   reportMetrics `json:"metrics"`
+}
+
+type reportMetrics struct {
+	DurationMs       float64  `json:"durationMs"`
+	BilledDurationMs int64    `json:"billedDurationMs"`
+	MemorySizeMB     int      `json:"memorySizeMB"`
+	MaxMemoryUsedMB  int64    `json:"maxMemoryUsedMB"`
+	InitDurationMs   *float64 `json:"initDurationMs,omitempty"`
+}
+
+type initReportRecord struct {
+	InitializationType string      `json:"initializationType"`
+	Phase              string      `json:"phase"`
+	Status             string      `json:"status"`
+	ErrorType          string      `json:"errorType,omitempty"`
+	Metrics            doneMetrics `json:"metrics"`
 }
 
 func (e *env) json() bool { return e.fn.LogFormat == LogFormatJSON }
@@ -41,7 +81,7 @@ func (e *env) writeRecord(typ string, record any) {
 // platformStart marks the start of an invocation.
 func (e *env) platformStart(inv *invocation) {
 	if e.json() {
-		e.writeRecord("platform.start", map[string]string{"requestId": inv.id, "version": "$LATEST"})
+		e.writeRecord("platform.start", startRecord{RequestID: inv.id, Version: "$LATEST"})
 		return
 	}
 	e.platform("START RequestId: %s Version: $LATEST", inv.id)
@@ -70,9 +110,9 @@ func (e *env) platformTimeout(inv *invocation) {
 // platformInitReport reports an init that failed.
 func (e *env) platformInitReport(took time.Duration, status, errorType string) {
 	if e.json() {
-		e.writeRecord("platform.initReport", map[string]any{
-			"initializationType": "on-demand", "phase": "init", "status": status, "errorType": errorType,
-			"metrics": map[string]float64{"durationMs": milliseconds(took)},
+		e.writeRecord("platform.initReport", initReportRecord{
+			InitializationType: "on-demand", Phase: "init", Status: status, ErrorType: errorType,
+			Metrics: doneMetrics{DurationMs: milliseconds(took)},
 		})
 		return
 	}
@@ -96,21 +136,16 @@ func (e *env) platformEnd(inv *invocation, took, billed, initDuration time.Durat
 	billedMS := max(int64(math.Ceil(float64(billed.Microseconds())/1000)), 1)
 	memoryMB := (peakKB + 1023) / 1024
 	if e.json() {
-		done := map[string]any{"requestId": inv.id, "status": o.status, "metrics": map[string]float64{"durationMs": milliseconds(took)}}
-		metrics := map[string]any{
-			"durationMs": milliseconds(took), "billedDurationMs": billedMS,
-			"memorySizeMB": e.fn.MemoryMB, "maxMemoryUsedMB": memoryMB,
+		metrics := reportMetrics{
+			DurationMs: milliseconds(took), BilledDurationMs: billedMS,
+			MemorySizeMB: e.fn.MemoryMB, MaxMemoryUsedMB: memoryMB,
 		}
 		if first {
-			metrics["initDurationMs"] = milliseconds(initDuration)
+			d := milliseconds(initDuration)
+			metrics.InitDurationMs = &d
 		}
-		report := map[string]any{"requestId": inv.id, "status": o.status, "metrics": metrics}
-		if o.errorType != "" {
-			done["errorType"] = o.errorType
-			report["errorType"] = o.errorType
-		}
-		e.writeRecord("platform.runtimeDone", done)
-		e.writeRecord("platform.report", report)
+		e.writeRecord("platform.runtimeDone", doneRecord{RequestID: inv.id, Status: o.status, ErrorType: o.errorType, Metrics: doneMetrics{DurationMs: milliseconds(took)}})
+		e.writeRecord("platform.report", reportRecord{RequestID: inv.id, Status: o.status, ErrorType: o.errorType, Metrics: metrics})
 		return
 	}
 	initPart, status := "", ""
