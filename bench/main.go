@@ -17,6 +17,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -191,6 +192,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	for _, op := range operations {
 		if r.Functions[op.Name], err = l.function(op.Route); err != nil {
 			return err
+		}
+	}
+	for _, f := range cfg.Functions {
+		if !slices.Contains(slices.Collect(maps.Values(r.Functions)), f.Name) {
+			r.Unmeasured = append(r.Unmeasured, f.Name)
 		}
 	}
 	r.MemoryMB = cfg.Function(r.Functions[operations[0].Name]).MemoryMB

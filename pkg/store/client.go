@@ -22,8 +22,13 @@ const (
 
 // Open returns the store a function uses for its whole life, configured from
 // the environment (the table from TABLE_NAME, the Region and credentials
-// that Lambda provides, and AWS_ENDPOINT_URL_DYNAMODB when running locally)
-// and warmed up. Call it once per process, before the handler starts.
+// that Lambda provides, and AWS_ENDPOINT_URL_DYNAMODB when running locally).
+// Call it once per process, before the handler starts.
+//
+// It warms the connection to DynamoDB up in the background (Warm), while
+// the rest of init and the runtime's first request for an event go on: the
+// init phase does not wait for it, and the store's first call does, so
+// that it uses the warm connection.
 func Open(ctx context.Context, getenv func(string) string) (*Store, error) {
 	table := getenv(EnvTable)
 	if table == "" {
@@ -34,7 +39,11 @@ func Open(ctx context.Context, getenv func(string) string) (*Store, error) {
 		return nil, err
 	}
 	s := New(client, table)
-	s.Warm(ctx)
+	s.warmed = make(chan struct{})
+	go func() {
+		defer close(s.warmed)
+		s.Warm(context.WithoutCancel(ctx))
+	}()
 	return s, nil
 }
 

@@ -36,7 +36,7 @@ func (s *Store) PutContact(ctx context.Context, m contact.Message) error {
 	if err != nil {
 		return fmt.Errorf("store: build condition: %w", err)
 	}
-	_, err = s.client.PutItem(ctx, &dynamodb.PutItemInput{
+	_, err = s.db().PutItem(ctx, &dynamodb.PutItemInput{
 		TableName:                           aws.String(s.table),
 		Item:                                item,
 		ConditionExpression:                 expr.Condition(),
@@ -67,7 +67,7 @@ func (s *Store) SetContactNotified(ctx context.Context, id string, notified bool
 	if err != nil {
 		return fmt.Errorf("store: build update: %w", err)
 	}
-	_, err = s.client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+	_, err = s.db().UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:                 aws.String(s.table),
 		Key:                       itemKey(keys.ContactPK(id), keys.ContactSK),
 		UpdateExpression:          expr.Update(),

@@ -43,6 +43,19 @@ func TestIAMLinesNameExactlyTheCallsOfTheirMethod(t *testing.T) {
 	}
 }
 
+// isClient reports whether e is the store's client: s.client or s.db().
+func isClient(e ast.Expr) bool {
+	if call, ok := e.(*ast.CallExpr); ok {
+		e = call.Fun
+		if sel, ok := e.(*ast.SelectorExpr); ok {
+			return sel.Sel.Name == "db"
+		}
+		return false
+	}
+	sel, ok := e.(*ast.SelectorExpr)
+	return ok && sel.Sel.Name == "client"
+}
+
 // calledActions returns the IAM actions of the DynamoDB calls in fn's
 // body: s.client.<Operation>(...), and for a transaction the kinds of item
 // it writes.
@@ -58,9 +71,9 @@ func calledActions(fn *ast.FuncDecl) []string {
 		if !ok {
 			return true
 		}
-		// Options is the client's own configuration, not a call to
-		// DynamoDB.
-		if recv, ok := sel.X.(*ast.SelectorExpr); ok && recv.Sel.Name == "client" && sel.Sel.Name != "Options" {
+		// The client is s.client, or s.db() once warm; its Options is
+		// its own configuration, not a call to DynamoDB.
+		if isClient(sel.X) && sel.Sel.Name != "Options" {
 			if sel.Sel.Name == "TransactWriteItems" {
 				transaction = true
 			} else {

@@ -126,7 +126,7 @@ func (s *Store) PutTodoOnce(ctx context.Context, owner string, t todo.Todo, idem
 		s.releaseKey(ctx, rec)
 		return nil, fmt.Errorf("store: build condition: %w", err)
 	}
-	_, err = s.client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{
+	_, err = s.db().TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{
 		TransactItems: []types.TransactWriteItem{
 			{Put: put},
 			{Put: &types.Put{
@@ -180,7 +180,7 @@ func (s *Store) lockKey(ctx context.Context, rec idempotencyItem, now time.Time)
 	if err != nil {
 		return nil, fmt.Errorf("store: build condition: %w", err)
 	}
-	_, err = s.client.PutItem(ctx, &dynamodb.PutItemInput{
+	_, err = s.db().PutItem(ctx, &dynamodb.PutItemInput{
 		TableName:                           aws.String(s.table),
 		Item:                                item,
 		ConditionExpression:                 expr.Condition(),
@@ -225,7 +225,7 @@ func (s *Store) releaseKey(ctx context.Context, rec idempotencyItem) {
 	if err != nil {
 		return
 	}
-	_, _ = s.client.DeleteItem(ctx, &dynamodb.DeleteItemInput{
+	_, _ = s.db().DeleteItem(ctx, &dynamodb.DeleteItemInput{
 		TableName:                 aws.String(s.table),
 		Key:                       itemKey(rec.PK, rec.SK),
 		ConditionExpression:       expr.Condition(),

@@ -68,7 +68,7 @@ func (s *Store) ListTodos(ctx context.Context, owner string, q ListQuery) (Page,
 	want := q.Limit + 1
 	items := make([]todo.Todo, 0, want)
 	for {
-		out, err := s.client.Query(ctx, &dynamodb.QueryInput{
+		out, err := s.db().Query(ctx, &dynamodb.QueryInput{
 			TableName:                 aws.String(s.table),
 			KeyConditionExpression:    expr.KeyCondition(),
 			FilterExpression:          expr.Filter(),

@@ -67,11 +67,24 @@ const (
 	typeContact     = "contact"
 )
 
-// Store is the table. Build it once per process with New.
+// Store is the table. Build it once per process with New, or Open.
 type Store struct {
 	client *dynamodb.Client
 	table  string
 	now    func() time.Time
+	// warmed is closed when the connection Open warms up is ready; nil
+	// for a store that does not warm.
+	warmed chan struct{}
+}
+
+// db returns the client for a call, once the warm-up Open started is done
+// (at most a second): the first call then uses the connection it opened
+// rather than dial one of its own beside it.
+func (s *Store) db() *dynamodb.Client {
+	if s.warmed != nil {
+		<-s.warmed
+	}
+	return s.client
 }
 
 // New returns the store of table, read and written through client.
@@ -128,7 +141,7 @@ func (s *Store) PutTodo(ctx context.Context, owner string, t todo.Todo) error {
 	if err != nil {
 		return err
 	}
-	_, err = s.client.PutItem(ctx, &dynamodb.PutItemInput{
+	_, err = s.db().PutItem(ctx, &dynamodb.PutItemInput{
 		TableName:                           put.TableName,
 		Item:                                put.Item,
 		ConditionExpression:                 put.ConditionExpression,
@@ -170,7 +183,7 @@ func (s *Store) newTodoPut(owner string, t todo.Todo) (*types.Put, string, error
 //
 // IAM: dynamodb:GetItem
 func (s *Store) GetTodo(ctx context.Context, owner, id string) (todo.Todo, error) {
-	out, err := s.client.GetItem(ctx, &dynamodb.GetItemInput{
+	out, err := s.db().GetItem(ctx, &dynamodb.GetItemInput{
 		TableName:      aws.String(s.table),
 		Key:            todoKey(owner, id),
 		ConsistentRead: aws.Bool(true),
@@ -252,7 +265,7 @@ func (s *Store) UpdateTodo(ctx context.Context, owner, id string, p *todo.Patch,
 	if err != nil {
 		return todo.Todo{}, fmt.Errorf("store: build update: %w", err)
 	}
-	out, err := s.client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+	out, err := s.db().UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:                           aws.String(s.table),
 		Key:                                 todoKey(owner, id),
 		UpdateExpression:                    expr.Update(),
@@ -295,7 +308,7 @@ func (s *Store) DeleteTodo(ctx context.Context, owner, id string, ifVersion int6
 	if err != nil {
 		return fmt.Errorf("store: marshal tombstone: %w", err)
 	}
-	_, err = s.client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{
+	_, err = s.db().TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{
 		TransactItems: []types.TransactWriteItem{
 			{Delete: &types.Delete{
 				TableName:                           aws.String(s.table),
@@ -325,7 +338,7 @@ func (s *Store) DeleteTodo(ctx context.Context, owner, id string, ifVersion int6
 //
 // IAM: dynamodb:GetItem
 func (s *Store) deletedBy(ctx context.Context, owner, id, writeID string) error {
-	out, err := s.client.GetItem(ctx, &dynamodb.GetItemInput{
+	out, err := s.db().GetItem(ctx, &dynamodb.GetItemInput{
 		TableName:      aws.String(s.table),
 		Key:            itemKey(keys.UserPK(owner), keys.TombstoneSK(id)),
 		ConsistentRead: aws.Bool(true),

@@ -52,9 +52,8 @@ func TestOpenWarmsTheConnectionTheFirstRequestUses(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n := conns.Load(); n != 1 {
-		t.Fatalf("after Open: %d connections, want the one Warm opened", n)
-	}
+	// The warm-up runs in the background; the first call waits for it
+	// and uses its connection rather than dial one beside it.
 	if _, err := s.GetTodo(t.Context(), "alice", ulid.Make().String()); err == nil {
 		t.Fatal("found a todo in an empty table")
 	}

@@ -13,7 +13,7 @@
 //	get-todo <owner> <id>      consistent GetItem, decoded
 //	query-todos <owner> <n>    consistent Query of the newest n+1 todos, decoded
 //	update-todo <owner> <id>   UpdateItem of title, done, updatedAt, version; ALL_NEW decoded
-//	delete-todo <owner> <id>   DeleteItem, if the todo exists
+//	delete-todo <owner> <id>   TransactWriteItems: DeleteItem if the todo exists, and PutItem of its tombstone
 //	put-contact                PutItem of a contact message, the Pushover POST, UpdateItem of its outcome
 //
 // The table is TABLE_NAME, the DynamoDB the one store.NewClient configures
@@ -242,18 +242,36 @@ func (c *caller) updateTodo(ctx context.Context, owner, id string) error {
 }
 
 func (c *caller) deleteTodo(ctx context.Context, owner, id string) error {
-	out, err := c.db.DeleteItem(ctx, &dynamodb.DeleteItemInput{
-		TableName:                           aws.String(c.table),
-		Key:                                 todoKey(owner, id),
-		ConditionExpression:                 aws.String("attribute_exists(#pk)"),
-		ExpressionAttributeNames:            map[string]string{"#pk": "PK"},
-		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
-		ReturnConsumedCapacity:              types.ReturnConsumedCapacityTotal,
+	out, err := c.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{
+		TransactItems: []types.TransactWriteItem{
+			{Delete: &types.Delete{
+				TableName:                           aws.String(c.table),
+				Key:                                 todoKey(owner, id),
+				ConditionExpression:                 aws.String("attribute_exists(#pk)"),
+				ExpressionAttributeNames:            map[string]string{"#pk": "PK"},
+				ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
+			}},
+			{Put: &types.Put{
+				TableName: aws.String(c.table),
+				Item: map[string]types.AttributeValue{
+					"PK":        &types.AttributeValueMemberS{Value: keys.UserPK(owner)},
+					"SK":        &types.AttributeValueMemberS{Value: keys.TombstoneSK(id)},
+					"type":      &types.AttributeValueMemberS{Value: "tombstone"},
+					"id":        &types.AttributeValueMemberS{Value: id},
+					"deletedAt": &types.AttributeValueMemberS{Value: todo.Timestamp(time.Now())},
+					"writeId":   &types.AttributeValueMemberS{Value: ulid.Make().String()},
+					"expiresAt": &types.AttributeValueMemberN{Value: strconv.FormatInt(time.Now().Add(store.TombstoneTTL).Unix(), 10)},
+				},
+			}},
+		},
+		ReturnConsumedCapacity: types.ReturnConsumedCapacityTotal,
 	})
 	if err != nil {
 		return err
 	}
-	c.writes(out.ConsumedCapacity)
+	for _, cc := range out.ConsumedCapacity {
+		c.writes(&cc)
+	}
 	return nil
 }
 
