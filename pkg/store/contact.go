@@ -5,10 +5,8 @@ import (
 	"fmt"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/example/serverless-todo/pkg/contact"
 	"github.com/example/serverless-todo/pkg/keys"
@@ -24,30 +22,17 @@ type contactItem struct {
 
 // PutContact stores a new contact message. A retry that finds the message
 // its first attempt stored succeeds.
-//
-// IAM: dynamodb:PutItem
 func (s *Store) PutContact(ctx context.Context, m contact.Message) error {
 	writeID := newWriteID()
-	item, err := attributevalue.MarshalMap(contactItem{PK: keys.ContactPK(m.ID), SK: keys.ContactSK, Type: typeContact, WriteID: writeID, Message: m})
+	put, err := s.newPut(contactItem{PK: keys.ContactPK(m.ID), SK: keys.ContactSK, Type: typeContact, WriteID: writeID, Message: m},
+		expression.AttributeNotExists(expression.Name("PK")))
 	if err != nil {
-		return fmt.Errorf("store: marshal contact message: %w", err)
+		return err
 	}
-	expr, err := expression.NewBuilder().WithCondition(expression.AttributeNotExists(expression.Name("PK"))).Build()
-	if err != nil {
-		return fmt.Errorf("store: build condition: %w", err)
+	if err := s.put(ctx, put); !madeBy(err, writeID) {
+		return classifyWrite(err)
 	}
-	_, err = s.db().PutItem(ctx, &dynamodb.PutItemInput{
-		TableName:                           aws.String(s.table),
-		Item:                                item,
-		ConditionExpression:                 expr.Condition(),
-		ExpressionAttributeNames:            expr.Names(),
-		ExpressionAttributeValues:           expr.Values(),
-		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
-	})
-	if madeBy(err, writeID) {
-		return nil
-	}
-	return classifyWrite(err)
+	return nil
 }
 
 // SetContactNotified records whether the owner was told of message id and,

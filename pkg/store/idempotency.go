@@ -164,30 +164,17 @@ func (s *Store) PutTodoOnce(ctx context.Context, owner string, t todo.Todo, idem
 // yields the saved response (a completed request with the same body) or an
 // error; the old record comes back with the failed condition, so telling the
 // cases apart needs no read.
-//
-// IAM: dynamodb:PutItem
 func (s *Store) lockKey(ctx context.Context, rec idempotencyItem, now time.Time) (*SavedResponse, error) {
-	item, err := attributevalue.MarshalMap(rec)
-	if err != nil {
-		return nil, fmt.Errorf("store: marshal idempotency record: %w", err)
-	}
 	free := expression.AttributeNotExists(expression.Name("PK")).
 		Or(expression.Name("expiresAt").LessThan(expression.Value(now.Unix())),
 			expression.Name("state").Equal(expression.Value(statePending)).
 				And(expression.Name("lockExpiresAt").LessThan(expression.Value(now.UnixMilli())),
 					expression.Name("requestHash").Equal(expression.Value(rec.RequestHash))))
-	expr, err := expression.NewBuilder().WithCondition(free).Build()
+	put, err := s.newPut(rec, free)
 	if err != nil {
-		return nil, fmt.Errorf("store: build condition: %w", err)
+		return nil, err
 	}
-	_, err = s.db().PutItem(ctx, &dynamodb.PutItemInput{
-		TableName:                           aws.String(s.table),
-		Item:                                item,
-		ConditionExpression:                 expr.Condition(),
-		ExpressionAttributeNames:            expr.Names(),
-		ExpressionAttributeValues:           expr.Values(),
-		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
-	})
+	err = s.put(ctx, put)
 	var ccf *types.ConditionalCheckFailedException
 	if !errors.As(err, &ccf) {
 		return nil, classifyWrite(err)

@@ -134,25 +134,15 @@ func itemKey(pk, sk string) map[string]types.AttributeValue {
 }
 
 // PutTodo stores a new todo of owner.
-//
-// IAM: dynamodb:PutItem
 func (s *Store) PutTodo(ctx context.Context, owner string, t todo.Todo) error {
 	put, writeID, err := s.newTodoPut(owner, t)
 	if err != nil {
 		return err
 	}
-	_, err = s.db().PutItem(ctx, &dynamodb.PutItemInput{
-		TableName:                           put.TableName,
-		Item:                                put.Item,
-		ConditionExpression:                 put.ConditionExpression,
-		ExpressionAttributeNames:            put.ExpressionAttributeNames,
-		ExpressionAttributeValues:           put.ExpressionAttributeValues,
-		ReturnValuesOnConditionCheckFailure: put.ReturnValuesOnConditionCheckFailure,
-	})
-	if madeBy(err, writeID) {
-		return nil
+	if err := s.put(ctx, put); !madeBy(err, writeID) {
+		return classifyWrite(err)
 	}
-	return classifyWrite(err)
+	return nil
 }
 
 // newTodoPut is the write of a new todo, and its write ID. The condition
@@ -160,22 +150,46 @@ func (s *Store) PutTodo(ctx context.Context, owner string, t todo.Todo) error {
 // the write must fail rather than replace a todo.
 func (s *Store) newTodoPut(owner string, t todo.Todo) (*types.Put, string, error) {
 	writeID := newWriteID()
-	item, err := attributevalue.MarshalMap(todoItem{PK: keys.UserPK(owner), SK: keys.TodoSK(t.ID), Type: typeTodo, WriteID: writeID, Todo: t})
+	put, err := s.newPut(todoItem{PK: keys.UserPK(owner), SK: keys.TodoSK(t.ID), Type: typeTodo, WriteID: writeID, Todo: t},
+		expression.AttributeNotExists(expression.Name("PK")))
+	return put, writeID, err
+}
+
+// newPut is the conditional write of an item: it holds only under cond, and
+// a failed condition returns the item that made it fail (ALL_OLD), for the
+// caller to tell its own earlier attempt or an existing record from it.
+func (s *Store) newPut(item any, cond expression.ConditionBuilder) (*types.Put, error) {
+	av, err := attributevalue.MarshalMap(item)
 	if err != nil {
-		return nil, "", fmt.Errorf("store: marshal todo: %w", err)
+		return nil, fmt.Errorf("store: marshal item: %w", err)
 	}
-	expr, err := expression.NewBuilder().WithCondition(expression.AttributeNotExists(expression.Name("PK"))).Build()
+	expr, err := expression.NewBuilder().WithCondition(cond).Build()
 	if err != nil {
-		return nil, "", fmt.Errorf("store: build condition: %w", err)
+		return nil, fmt.Errorf("store: build condition: %w", err)
 	}
 	return &types.Put{
 		TableName:                           aws.String(s.table),
-		Item:                                item,
+		Item:                                av,
 		ConditionExpression:                 expr.Condition(),
 		ExpressionAttributeNames:            expr.Names(),
 		ExpressionAttributeValues:           expr.Values(),
 		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
-	}, writeID, nil
+	}, nil
+}
+
+// put makes a write of newPut on its own, outside a transaction.
+//
+// IAM: dynamodb:PutItem
+func (s *Store) put(ctx context.Context, p *types.Put) error {
+	_, err := s.db().PutItem(ctx, &dynamodb.PutItemInput{
+		TableName:                           p.TableName,
+		Item:                                p.Item,
+		ConditionExpression:                 p.ConditionExpression,
+		ExpressionAttributeNames:            p.ExpressionAttributeNames,
+		ExpressionAttributeValues:           p.ExpressionAttributeValues,
+		ReturnValuesOnConditionCheckFailure: p.ReturnValuesOnConditionCheckFailure,
+	})
+	return err
 }
 
 // GetTodo returns the todo id of owner, read consistently so that a client

@@ -158,18 +158,7 @@ func (c *caller) putTodo(ctx context.Context, owner string) error {
 		item[k] = v
 	}
 	item["type"] = &types.AttributeValueMemberS{Value: "todo"}
-	out, err := c.db.PutItem(ctx, &dynamodb.PutItemInput{
-		TableName:                aws.String(c.table),
-		Item:                     item,
-		ConditionExpression:      aws.String("attribute_not_exists(#pk)"),
-		ExpressionAttributeNames: map[string]string{"#pk": "PK"},
-		ReturnConsumedCapacity:   types.ReturnConsumedCapacityTotal,
-	})
-	if err != nil {
-		return err
-	}
-	c.writes(out.ConsumedCapacity)
-	return nil
+	return c.putNew(ctx, item)
 }
 
 func (c *caller) getTodo(ctx context.Context, owner, id string) error {
@@ -275,6 +264,24 @@ func (c *caller) deleteTodo(ctx context.Context, owner, id string) error {
 	return nil
 }
 
+// putNew puts an item whose key is new, as the functions put todos and
+// contact messages.
+func (c *caller) putNew(ctx context.Context, item map[string]types.AttributeValue) error {
+	out, err := c.db.PutItem(ctx, &dynamodb.PutItemInput{
+		TableName:                           aws.String(c.table),
+		Item:                                item,
+		ConditionExpression:                 aws.String("attribute_not_exists(#pk)"),
+		ExpressionAttributeNames:            map[string]string{"#pk": "PK"},
+		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
+		ReturnConsumedCapacity:              types.ReturnConsumedCapacityTotal,
+	})
+	if err != nil {
+		return err
+	}
+	c.writes(out.ConsumedCapacity)
+	return nil
+}
+
 // contactItem is a contact message as the contact function stores it.
 type contactItem struct {
 	PK   string `dynamodbav:"PK"`
@@ -292,17 +299,9 @@ func (c *caller) putContact(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	put, err := c.db.PutItem(ctx, &dynamodb.PutItemInput{
-		TableName:                aws.String(c.table),
-		Item:                     item,
-		ConditionExpression:      aws.String("attribute_not_exists(#pk)"),
-		ExpressionAttributeNames: map[string]string{"#pk": "PK"},
-		ReturnConsumedCapacity:   types.ReturnConsumedCapacityTotal,
-	})
-	if err != nil {
+	if err := c.putNew(ctx, item); err != nil {
 		return err
 	}
-	c.writes(put.ConsumedCapacity)
 	if err := c.notify(ctx); err != nil {
 		return err
 	}
