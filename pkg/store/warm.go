@@ -8,6 +8,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 )
 
 // Warm prepares, during a function's init, what the first request would
@@ -54,4 +55,11 @@ func (s *Store) Warm(ctx context.Context) {
 	// Reading the body to its end returns the connection to the pool.
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 	resp.Body.Close()
+}
+
+// primeDecoding decodes an item into a todo, which builds and caches
+// attributevalue's decoder of the type. It runs while the first request is
+// not yet there, or is waiting for the warm-up anyway.
+func primeDecoding() {
+	_, _ = decodeTodo(map[string]types.AttributeValue{"id": &types.AttributeValueMemberS{Value: "prime"}})
 }
