@@ -47,7 +47,7 @@ func (l *lab) functions() ([]lambda.Function, error) {
 		}
 		env := maps.Clone(f.Env)
 		env[store.EnvEndpoint] = l.endpoint
-		out = append(out, lambda.Function{Name: f.Name, Path: s.Host, Timeout: f.Timeout, MemoryMB: f.MemoryMB, Env: env})
+		out = append(out, lambda.Function{Name: f.Name, Path: s.Host, Timeout: f.Timeout, MemoryMB: f.MemoryMB, LogFormat: f.LogFormat, Env: env})
 		memory = f.MemoryMB
 	}
 	for _, name := range []string{hello, sdkFloor} {
