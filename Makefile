@@ -123,7 +123,7 @@ $(BUILD_DIR)/vulndb/index/db.json: tools/vulndb/go.mod tools/vulndb/go.sum
 	go -C tools/vulndb tool indexdb -out $(CURDIR)/$(BUILD_DIR)/vulndb \
 	  -vulns "$$(go -C tools/vulndb list -m -f '{{.Dir}}' golang.org/x/vulndb)/data/osv"
 
-## docs: the API reference, one self-contained HTML page, in build/docs/index.html
+## docs: the API reference, one HTML page with the definition inlined (it loads Redocly's logo and icons from its CDN), in build/docs/index.html
 docs: tools
 	node_modules/.bin/redocly build-docs openapi.yaml --inlineBundle --output $(BUILD_DIR)/docs/index.html
 

@@ -6,23 +6,21 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
 	"go.yaml.in/yaml/v3"
 )
 
-// tool returns the path of a linter, or ends the test without it: in CI
-// (CI set) a missing linter is a failure, elsewhere a skip that says how to
-// install it.
+// tool returns the path of a linter. A missing one fails the test, with
+// how to install it: a check that did not run must not look like one that
+// passed.
 func tool(t *testing.T, path, install string) string {
 	t.Helper()
 	found, err := exec.LookPath(path)
 	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("%s is not installed (%v); %s", path, err, install)
-		}
-		t.Skipf("%s is not installed, so this check did not run; %s", path, install)
+		t.Fatalf("%s is not installed (%v); %s", path, err, install)
 	}
 	return found
 }
@@ -137,15 +135,21 @@ func TestCfnLintCatchesMistakes(t *testing.T) {
 	}
 }
 
-// redoclyLint runs Redocly's linter with the repository's configuration on
-// openapi.yaml of dir and returns its findings unless there are none.
-func redoclyLint(t *testing.T, dir string) (string, bool) {
+// redocly returns the path of the Redocly CLI that make tools installs.
+func redocly(t *testing.T) string {
 	t.Helper()
 	bin, err := filepath.Abs(filepath.Join(root, "node_modules", ".bin", "redocly"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	bin = tool(t, bin, "run `make tools`, which installs it from package-lock.json")
+	return tool(t, bin, "run `make tools`, which installs it from package-lock.json")
+}
+
+// redoclyLint runs Redocly's linter with the repository's configuration on
+// openapi.yaml of dir and returns its findings unless there are none.
+func redoclyLint(t *testing.T, dir string) (string, bool) {
+	t.Helper()
+	bin := redocly(t)
 	config, err := filepath.Abs(filepath.Join(root, "redocly.yaml"))
 	if err != nil {
 		t.Fatal(err)
@@ -185,5 +189,47 @@ func TestRedoclyLintCatchesMistakes(t *testing.T) {
 				t.Errorf("redocly lint passed = %v with %s, want a %s problem", ok, out, tt.want)
 			}
 		})
+	}
+}
+
+// TestNeitherRedoclyNorTheDocsPageSendTelemetry: the CLI reads telemetry
+// from redocly.yaml, and the page make docs renders carries the option that
+// keeps it from posting to Redocly's collector from every reader's browser.
+func TestNeitherRedoclyNorTheDocsPageSendTelemetry(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join(root, "redocly.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var config struct {
+		Telemetry string `yaml:"telemetry"`
+		OpenAPI   struct {
+			DisableTelemetry bool `yaml:"disableTelemetry"`
+		} `yaml:"openapi"`
+	}
+	if err := yaml.Unmarshal(data, &config); err != nil {
+		t.Fatal(err)
+	}
+	if config.Telemetry != "off" {
+		t.Errorf("redocly.yaml: telemetry is %q; set telemetry: off", config.Telemetry)
+	}
+	page := filepath.Join(t.TempDir(), "index.html")
+	cmd := exec.Command(redocly(t), "build-docs", "openapi.yaml", "--inlineBundle", "--output", page)
+	cmd.Dir = root
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("redocly build-docs: %v\n%s", err, out)
+	}
+	html, err := os.ReadFile(page)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`(?m)^\s*const __redoc_options = (\{.*\});$`).FindSubmatch(html)
+	if m == nil {
+		t.Fatal("the docs page has no __redoc_options: has Redocly changed how it renders options? Check that it still honours disableTelemetry")
+	}
+	var options struct {
+		DisableTelemetry bool `json:"disableTelemetry"`
+	}
+	if err := json.Unmarshal(m[1], &options); err != nil || !options.DisableTelemetry {
+		t.Errorf("the docs page's options %s do not turn telemetry off (err %v): set openapi.disableTelemetry: true in redocly.yaml", m[1], err)
 	}
 }
