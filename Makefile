@@ -102,11 +102,16 @@ deps:
 .PHONY: deps
 
 ## lint: gofmt, go vet, staticcheck, govulncheck, Redocly's linter on openapi.yaml, cfn-lint on template.yaml
+# Redocly reads openapi.yaml as localapi openapi writes it, its routes'
+# scopes resolved as CloudFormation resolves them: line numbers in what it
+# reports about build/openapi.yaml are openapi.yaml's.
 lint: tools vulncheck
 	@unformatted="$$(gofmt -l .)"; if [ -n "$$unformatted" ]; then echo "gofmt -l: not formatted:"; echo "$$unformatted"; exit 1; fi
 	go vet ./...
 	go tool staticcheck ./...
-	node_modules/.bin/redocly lint openapi.yaml
+	@mkdir -p $(BUILD_DIR)
+	go run ./cmd/localapi openapi > $(BUILD_DIR)/openapi.yaml
+	node_modules/.bin/redocly lint $(BUILD_DIR)/openapi.yaml
 	cfn-lint template.yaml
 
 ## vulncheck: govulncheck on the module, offline, against the database built from tools/vulndb's pinned golang.org/x/vulndb; VULNDB=https://vuln.go.dev uses the public one
@@ -125,7 +130,9 @@ $(BUILD_DIR)/vulndb/index/db.json: tools/vulndb/go.mod tools/vulndb/go.sum
 
 ## docs: the API reference, one HTML page with the definition inlined (it loads Redocly's logo and icons from its CDN), in build/docs/index.html
 docs: tools
-	node_modules/.bin/redocly build-docs openapi.yaml --inlineBundle --output $(BUILD_DIR)/docs/index.html
+	@mkdir -p $(BUILD_DIR)
+	go run ./cmd/localapi openapi > $(BUILD_DIR)/openapi.yaml
+	node_modules/.bin/redocly build-docs $(BUILD_DIR)/openapi.yaml --inlineBundle --output $(BUILD_DIR)/docs/index.html
 
 .PHONY: lint vulncheck docs
 

@@ -5,14 +5,17 @@
 // Usage:
 //
 //	localapi [serve] [-port N] [-state DIR] [-in-memory] [-param Name=Value]...
-//	localapi token [-sub USER] [-scopes a,b] [-ttl 1h] [-state DIR]
+//	localapi token [-sub USER] [-scopes a,b] [-ttl 15m] [-state DIR]
+//	localapi openapi [-param Name=Value]...
 //
 // serve builds the functions for this machine, starts DynamoDB Local
 // (unless AWS_ENDPOINT_URL_DYNAMODB names a DynamoDB to use), creates the
 // table, and serves the API on 127.0.0.1 until interrupted; it prints a token and
 // a curl command to start with, then the access log and the functions'
 // logs. token prints a token for any user, signed with the key in the state
-// folder that serve trusts.
+// folder that serve trusts. openapi prints the OpenAPI definition as
+// OpenAPI tools read it once CloudFormation has resolved it (its routes'
+// scopes resolved, line for line); make lint and make docs read it.
 package main
 
 import (
@@ -60,8 +63,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		err = serve(ctx, args, getenv, stdout, stderr)
 	case "token":
 		err = token(args, stdout, stderr)
+	case "openapi":
+		err = openAPI(args, stdout, stderr)
 	default:
-		return fmt.Errorf("localapi: no command %q: the commands are serve and token", command)
+		return fmt.Errorf("localapi: no command %q: the commands are serve, token and openapi", command)
 	}
 	if errors.Is(err, flag.ErrHelp) {
 		return nil
@@ -182,7 +187,7 @@ func token(args []string, stdout, stderr io.Writer) error {
 	flags := flag.NewFlagSet("localapi token", flag.ContinueOnError)
 	flags.SetOutput(stderr)
 	sub := flags.String("sub", devUser, "the `user`: the token's sub claim, which owns the todos")
-	scopes := flags.String("scopes", "", "the token's scopes, comma-separated")
+	scopes := flags.String("scopes", devauth.DefaultScope, "the token's scopes, comma-separated; Cognito's by default, which the routes require")
 	ttl := flags.Duration("ttl", devauth.DefaultTTL, "how long the token is valid")
 	state := flags.String("state", stack.DefaultStateDir, "state `folder` of the signing key serve trusts")
 	if err := flags.Parse(args); err != nil {
@@ -195,7 +200,7 @@ func token(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	var list []string
+	list := []string{}
 	for s := range strings.SplitSeq(*scopes, ",") {
 		if s = strings.TrimSpace(s); s != "" {
 			list = append(list, s)
@@ -206,6 +211,25 @@ func token(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	_, err = fmt.Fprintln(stdout, tok)
+	return err
+}
+
+func openAPI(args []string, stdout, stderr io.Writer) error {
+	flags := flag.NewFlagSet("localapi openapi", flag.ContinueOnError)
+	flags.SetOutput(stderr)
+	params := parameters{}
+	flags.Var(params, "param", "set the template parameter `Name=Value`, like JwtScope=todos/access (repeatable)")
+	if err := flags.Parse(args); err != nil {
+		return err
+	}
+	if flags.NArg() > 0 {
+		return fmt.Errorf("localapi: openapi takes no arguments, only flags: %q", flags.Args())
+	}
+	cfg, err := stack.Load(".", stack.LoadOptions{Parameters: params})
+	if err != nil {
+		return err
+	}
+	_, err = stdout.Write(cfg.OpenAPI)
 	return err
 }
 

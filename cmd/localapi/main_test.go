@@ -43,15 +43,55 @@ func TestTokenPrintsATokenForAnyUser(t *testing.T) {
 		t.Fatal(err)
 	}
 	claims := jwt.MapClaims{}
-	_, err = jwt.NewParser(jwt.WithValidMethods([]string{"RS256"}), jwt.WithIssuer(iss.URL), jwt.WithAudience(iss.Audience)).
+	_, err = jwt.NewParser(jwt.WithValidMethods([]string{"RS256"}), jwt.WithIssuer(iss.URL)).
 		ParseWithClaims(raw, claims, func(tok *jwt.Token) (any, error) { return iss.PublicKeys()[tok.Header["kid"].(string)], nil })
 	if err != nil {
 		t.Fatalf("the token does not verify with the state folder's key: %v", err)
 	}
 	exp, _ := claims.GetExpirationTime()
 	iat, _ := claims.GetIssuedAt()
-	if claims["sub"] != "alice" || claims["scope"] != "todos.read todos.write" || exp.Sub(iat.Time) != 5*time.Minute {
-		t.Errorf("claims %v: want sub alice, both scopes, valid for 5m", claims)
+	if claims["sub"] != "alice" || claims["scope"] != "todos.read todos.write" || exp.Sub(iat.Time) != 5*time.Minute ||
+		claims["client_id"] != iss.Audience || claims["token_use"] != "access" {
+		t.Errorf("claims %v: want an access token for alice, both scopes, valid for 5m", claims)
+	}
+
+	stdout.Reset()
+	if err := run(t.Context(), []string{"token", "-state", state}, noEnv, &stdout, &stderr); err != nil {
+		t.Fatal(err)
+	}
+	claims = jwt.MapClaims{}
+	if _, _, err := jwt.NewParser().ParseUnverified(strings.TrimSpace(stdout.String()), claims); err != nil {
+		t.Fatal(err)
+	}
+	exp, _ = claims.GetExpirationTime()
+	iat, _ = claims.GetIssuedAt()
+	if claims["sub"] != devUser || claims["scope"] != devauth.DefaultScope || exp.Sub(iat.Time) != devauth.DefaultTTL {
+		t.Errorf("claims %v: want by default a token for %s with the scope %s, valid for %s", claims, devUser, devauth.DefaultScope, devauth.DefaultTTL)
+	}
+}
+
+func TestOpenAPIPrintsTheDefinitionWithItsScopesResolved(t *testing.T) {
+	t.Chdir(root)
+	src, err := os.ReadFile("openapi.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		args  []string
+		scope string
+	}{
+		{nil, devauth.DefaultScope},
+		{[]string{"-param", "JwtScope=todos/access"}, "todos/access"},
+	} {
+		var stdout, stderr bytes.Buffer
+		if err := run(t.Context(), append([]string{"openapi"}, tt.args...), noEnv, &stdout, &stderr); err != nil {
+			t.Fatalf("openapi %v: %v; stderr: %s", tt.args, err, &stderr)
+		}
+		refs := strings.Count(string(src), "- Ref: JwtScope\n")
+		want := strings.ReplaceAll(string(src), "- Ref: JwtScope\n", `- "`+tt.scope+`"`+"\n")
+		if refs == 0 || stdout.String() != want {
+			t.Errorf("openapi %v: %d scopes in openapi.yaml; the output is not openapi.yaml with each one %q", tt.args, refs, tt.scope)
+		}
 	}
 }
 

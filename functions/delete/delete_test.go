@@ -61,7 +61,7 @@ func TestDelete(t *testing.T) {
 				apitest.Problem(t, resp, tt.status)
 			}
 			_, err := s.GetTodo(t.Context(), "alice", td.ID)
-			if gone := errors.Is(err, errkind.NotFound); gone != tt.gone {
+			if gone := errors.Is(err, errkind.ErrNotFound); gone != tt.gone {
 				t.Fatalf("todo gone = %v, want %v (%v)", gone, tt.gone, err)
 			}
 		})

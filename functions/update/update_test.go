@@ -134,6 +134,8 @@ func TestUpdateRefusesAndChangesNothing(t *testing.T) {
 		{"bad tags", `{"tags":["a","a"]}`, nil, 400, []string{"tags"}},
 		{"unknown field", `{"owner":"bob"}`, nil, 400, []string{"owner"}},
 		{"wrong type", `{"done":"true"}`, nil, 400, []string{"done"}},
+		{"wrong type beside valid members", `{"title":"x","notes":7}`, nil, 400, []string{"notes"}},
+		{"wrong type in an array", `{"tags":["a",1]}`, nil, 400, []string{"tags[1]"}},
 		{"not an object", `["title"]`, nil, 400, nil},
 		{"not JSON", `{"title":`, nil, 400, nil},
 		{"malformed If-Match", `{"title":"x"}`, map[string]string{"If-Match": "1"}, 400, []string{"If-Match"}},

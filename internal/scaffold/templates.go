@@ -105,7 +105,8 @@ const operationTemplate = `    {{if eq .Method "GET"}}get{{else if eq .Method "P
       security: []
 {{- else}}
       security:
-        - jwt: []
+        - jwt:
+            - Ref: JwtScope
 {{- end}}
 {{- if .Params}}
       parameters:
@@ -140,6 +141,8 @@ const operationTemplate = `    {{if eq .Method "GET"}}get{{else if eq .Method "P
 {{- if not .Public}}
         '401':
           $ref: '#/components/responses/Unauthorized'
+        '403':
+          $ref: '#/components/responses/Forbidden'
 {{- end}}
         '429':
           $ref: '#/components/responses/TooManyRequests'

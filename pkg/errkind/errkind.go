@@ -8,26 +8,26 @@ package errkind
 import "errors"
 
 var (
-	// NotFound: the item does not exist (in the caller's partition).
-	NotFound = errors.New("not found")
-	// VersionMismatch: the item exists but not at the version the request
+	// ErrNotFound: the item does not exist (in the caller's partition).
+	ErrNotFound = errors.New("not found")
+	// ErrVersionMismatch: the item exists but not at the version the request
 	// required (If-Match).
-	VersionMismatch = errors.New("version mismatch")
-	// Conflict: a concurrent write to the same data won; retrying may
+	ErrVersionMismatch = errors.New("version mismatch")
+	// ErrConflict: a concurrent write to the same data won; retrying may
 	// succeed.
-	Conflict = errors.New("conflicting concurrent write")
-	// InvalidCursor: a list cursor was not made by this API for the caller.
-	InvalidCursor = errors.New("invalid cursor")
-	// IdempotencyKeyReused: the Idempotency-Key was used before with
+	ErrConflict = errors.New("conflicting concurrent write")
+	// ErrInvalidCursor: a list cursor was not made by this API for the caller.
+	ErrInvalidCursor = errors.New("invalid cursor")
+	// ErrIdempotencyKeyReused: the Idempotency-Key was used before with
 	// another request.
-	IdempotencyKeyReused = errors.New("idempotency key reused with a different request")
-	// IdempotencyInFlight: a request with the Idempotency-Key is still
+	ErrIdempotencyKeyReused = errors.New("idempotency key reused with a different request")
+	// ErrIdempotencyInFlight: a request with the Idempotency-Key is still
 	// being served.
-	IdempotencyInFlight = errors.New("idempotency key in flight")
-	// Unavailable: a dependency throttled the request, failed, or could not
+	ErrIdempotencyInFlight = errors.New("idempotency key in flight")
+	// ErrUnavailable: a dependency throttled the request, failed, or could not
 	// be reached in time. Retrying later may succeed.
-	Unavailable = errors.New("dependency unavailable")
-	// OutcomeUnknown: a write got no answer, so it may or may not have been
-	// made. Errors of this kind are of kind Unavailable too.
-	OutcomeUnknown = errors.New("the write may or may not have been made")
+	ErrUnavailable = errors.New("dependency unavailable")
+	// ErrOutcomeUnknown: a write got no answer, so it may or may not have been
+	// made. Errors of this kind are of kind ErrUnavailable too.
+	ErrOutcomeUnknown = errors.New("the write may or may not have been made")
 )

@@ -44,13 +44,13 @@ func TestWrapMapsErrorsToProblemsWithTheAPIHeaders(t *testing.T) {
 		level  string
 	}{
 		{"a problem as it is", problem.New(http.StatusTeapot, "short and stout"), http.StatusTeapot, "INFO"},
-		{"not found", errkind.NotFound, 404, "INFO"},
-		{"version mismatch", errkind.VersionMismatch, 412, "INFO"},
-		{"key reused", errkind.IdempotencyKeyReused, 422, "INFO"},
-		{"in flight", errkind.IdempotencyInFlight, 409, "INFO"},
-		{"conflict", fmt.Errorf("%w: TransactionConflict", errkind.Conflict), 409, "INFO"},
-		{"bad cursor", errkind.InvalidCursor, 400, "INFO"},
-		{"unavailable", fmt.Errorf("%w: operation error DynamoDB: GetItem, table todo-prod throttled", errkind.Unavailable), 503, "ERROR"},
+		{"not found", errkind.ErrNotFound, 404, "INFO"},
+		{"version mismatch", errkind.ErrVersionMismatch, 412, "INFO"},
+		{"key reused", errkind.ErrIdempotencyKeyReused, 422, "INFO"},
+		{"in flight", errkind.ErrIdempotencyInFlight, 409, "INFO"},
+		{"conflict", fmt.Errorf("%w: TransactionConflict", errkind.ErrConflict), 409, "INFO"},
+		{"bad cursor", errkind.ErrInvalidCursor, 400, "INFO"},
+		{"unavailable", fmt.Errorf("%w: operation error DynamoDB: GetItem, table todo-prod throttled", errkind.ErrUnavailable), 503, "ERROR"},
 		{"unexpected", errors.New("operation error DynamoDB: ValidationException: table arn:aws:dynamodb:... secret"), 500, "ERROR"},
 	}
 	for _, tt := range tests {

@@ -2,6 +2,7 @@ package request
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -9,6 +10,7 @@ import (
 	"mime"
 	"net/http"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -81,9 +83,64 @@ func decode(req *events.APIGatewayV2HTTPRequest, v any, memberNulls bool, mediaT
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
+		var typ *json.UnmarshalTypeError
+		if errors.As(err, &typ) && !members(v)[strings.Split(typ.Field, ".")[0]] {
+			// Since Go 1.27 encoding/json does not say which member a
+			// json.Unmarshaler such as mergepatch.Field failed on: the
+			// path is the one within that member's value.
+			typ.Field = failingMember(body, v)
+		}
 		return decodeProblem(err)
 	}
 	return nil
+}
+
+// failingMember returns the path of the first member of the JSON object
+// body, by name, whose value does not decode into its field of v's type,
+// or "" if none fails alone. It is for errors only: it decodes each member
+// again.
+func failingMember(body []byte, v any) string {
+	var members map[string]json.RawMessage
+	if json.Unmarshal(body, &members) != nil {
+		return ""
+	}
+	names := make([]string, 0, len(members))
+	for name := range members {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	t := reflect.TypeOf(v).Elem()
+	for _, name := range names {
+		one, err := json.Marshal(map[string]json.RawMessage{name: members[name]})
+		if err != nil {
+			continue
+		}
+		var typ *json.UnmarshalTypeError
+		if err := json.Unmarshal(one, reflect.New(t).Interface()); errors.As(err, &typ) {
+			if typ.Field == "" || typ.Field == name || strings.HasPrefix(typ.Field, name+".") {
+				return cmp.Or(typ.Field, name)
+			}
+			return name + "." + typ.Field
+		}
+	}
+	return ""
+}
+
+// fieldPath writes encoding/json's path of a member, tags.1, as clients
+// spell it, tags[1].
+func fieldPath(path string) string {
+	var b strings.Builder
+	for i, part := range strings.Split(path, ".") {
+		if _, err := strconv.Atoi(part); err == nil && i > 0 {
+			b.WriteString("[" + part + "]")
+			continue
+		}
+		if i > 0 {
+			b.WriteByte('.')
+		}
+		b.WriteString(part)
+	}
+	return b.String()
 }
 
 // Body returns the request body, decoding it when the gateway sent it
@@ -255,7 +312,7 @@ func decodeProblem(err error) error {
 		if typ.Field == "" {
 			return problem.New(http.StatusBadRequest, "The body must be a JSON object.")
 		}
-		return problem.Invalid("The body has members of the wrong type.", problem.FieldError{Field: typ.Field, Message: "must be " + jsonType(typ.Type)})
+		return problem.Invalid("The body has members of the wrong type.", problem.FieldError{Field: fieldPath(typ.Field), Message: "must be " + jsonType(typ.Type)})
 	}
 	if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
 		name, _ = strconv.Unquote(name)

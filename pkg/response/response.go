@@ -55,22 +55,22 @@ func ProblemFor(err error) *problem.Problem {
 	switch {
 	case errors.As(err, &p):
 		return p
-	case errors.Is(err, errkind.NotFound):
+	case errors.Is(err, errkind.ErrNotFound):
 		return problem.New(http.StatusNotFound, "The todo does not exist.")
-	case errors.Is(err, errkind.VersionMismatch):
+	case errors.Is(err, errkind.ErrVersionMismatch):
 		return problem.New(http.StatusPreconditionFailed, "The todo has changed: its ETag no longer matches If-Match. Fetch it again and retry.")
-	case errors.Is(err, errkind.IdempotencyKeyReused):
+	case errors.Is(err, errkind.ErrIdempotencyKeyReused):
 		return problem.New(http.StatusUnprocessableEntity, "The Idempotency-Key was already used with a different request body.")
-	case errors.Is(err, errkind.IdempotencyInFlight):
+	case errors.Is(err, errkind.ErrIdempotencyInFlight):
 		return problem.New(http.StatusConflict, "A request with this Idempotency-Key is still being processed. Retry later.")
-	case errors.Is(err, errkind.Conflict):
+	case errors.Is(err, errkind.ErrConflict):
 		return problem.New(http.StatusConflict, "A concurrent request changed the same data. Retry.")
-	case errors.Is(err, errkind.InvalidCursor):
+	case errors.Is(err, errkind.ErrInvalidCursor):
 		return problem.InvalidField("cursor", "is not a cursor this API gave you")
-	case errors.Is(err, errkind.OutcomeUnknown):
+	case errors.Is(err, errkind.ErrOutcomeUnknown):
 		return problem.New(http.StatusServiceUnavailable, "The service is busy, and the change may or may not have been made. "+
 			"Retry the same request after a moment: with the same Idempotency-Key or If-Match, the retry reports the first one's outcome and never applies it twice.")
-	case errors.Is(err, errkind.Unavailable):
+	case errors.Is(err, errkind.ErrUnavailable):
 		return problem.New(http.StatusServiceUnavailable, "The service is busy. Retry after a moment.")
 	}
 	return problem.New(http.StatusInternalServerError, "Something went wrong on our side.")

@@ -23,8 +23,8 @@ func FuzzDecodeCursor(f *testing.F) {
 		pk := keys.UserPK(owner)
 		sk, err := decodeCursor(pk, cursor)
 		if err != nil {
-			if !errors.Is(err, errkind.InvalidCursor) {
-				t.Fatalf("decodeCursor(%q) error %v is not errkind.InvalidCursor", cursor, err)
+			if !errors.Is(err, errkind.ErrInvalidCursor) {
+				t.Fatalf("decodeCursor(%q) error %v is not errkind.ErrInvalidCursor", cursor, err)
 			}
 			return
 		}

@@ -15,7 +15,7 @@ import (
 )
 
 // classify wraps a DynamoDB error in the sentinel the API maps to a status:
-// errkind.Unavailable for what a retry may fix, errkind.Conflict for a transaction in
+// errkind.ErrUnavailable for what a retry may fix, errkind.ErrConflict for a transaction in
 // the way, and the error as it is (a 500) for anything else. The SDK's text
 // stays in the wrapped error, for the log only.
 func classify(err error) error {
@@ -23,20 +23,20 @@ func classify(err error) error {
 	case err == nil:
 		return nil
 	case isConflict(err):
-		return fmt.Errorf("%w: %w", errkind.Conflict, err)
+		return fmt.Errorf("%w: %w", errkind.ErrConflict, err)
 	case isUnavailable(err):
-		return fmt.Errorf("%w: %w", errkind.Unavailable, err)
+		return fmt.Errorf("%w: %w", errkind.ErrUnavailable, err)
 	}
 	return err
 }
 
 // classifyWrite is classify for a write: a write that may have reached
 // DynamoDB without an answer coming back may have been made, so what a retry
-// may fix is also errkind.OutcomeUnknown. Throttling alone would mean it was not,
+// may fix is also errkind.ErrOutcomeUnknown. Throttling alone would mean it was not,
 // but an earlier attempt of the same call may have gone unanswered.
 func classifyWrite(err error) error {
 	if err != nil && !isConflict(err) && isUnavailable(err) {
-		return fmt.Errorf("%w: %w: %w", errkind.OutcomeUnknown, errkind.Unavailable, err)
+		return fmt.Errorf("%w: %w: %w", errkind.ErrOutcomeUnknown, errkind.ErrUnavailable, err)
 	}
 	return classify(err)
 }

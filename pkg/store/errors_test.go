@@ -28,17 +28,17 @@ func TestClassify(t *testing.T) {
 		err  error
 		want error
 	}{
-		{"provisioned throughput exceeded", wrap(&types.ProvisionedThroughputExceededException{Message: aws.String("slow down")}), errkind.Unavailable},
-		{"request limit exceeded", wrap(&types.RequestLimitExceeded{}), errkind.Unavailable},
-		{"throttling", wrap(&smithy.GenericAPIError{Code: "ThrottlingException"}), errkind.Unavailable},
-		{"internal server error", wrap(&types.InternalServerError{}), errkind.Unavailable},
-		{"a server fault", wrap(&smithy.GenericAPIError{Code: "Whatever", Fault: smithy.FaultServer}), errkind.Unavailable},
-		{"connection refused", wrap(&smithyhttp.RequestSendError{Err: &net.OpError{Op: "dial", Err: errors.New("connection refused")}}), errkind.Unavailable},
-		{"retry quota spent", wrap(ratelimit.QuotaExceededError{}), errkind.Unavailable},
-		{"deadline", wrap(context.DeadlineExceeded), errkind.Unavailable},
-		{"canceled", wrap(&smithy.CanceledError{Err: context.Canceled}), errkind.Unavailable},
-		{"transaction conflict", wrap(&types.TransactionConflictException{}), errkind.Conflict},
-		{"transaction canceled by a conflict", wrap(&types.TransactionCanceledException{CancellationReasons: []types.CancellationReason{{Code: aws.String("None")}, {Code: aws.String("TransactionConflict")}}}), errkind.Conflict},
+		{"provisioned throughput exceeded", wrap(&types.ProvisionedThroughputExceededException{Message: aws.String("slow down")}), errkind.ErrUnavailable},
+		{"request limit exceeded", wrap(&types.RequestLimitExceeded{}), errkind.ErrUnavailable},
+		{"throttling", wrap(&smithy.GenericAPIError{Code: "ThrottlingException"}), errkind.ErrUnavailable},
+		{"internal server error", wrap(&types.InternalServerError{}), errkind.ErrUnavailable},
+		{"a server fault", wrap(&smithy.GenericAPIError{Code: "Whatever", Fault: smithy.FaultServer}), errkind.ErrUnavailable},
+		{"connection refused", wrap(&smithyhttp.RequestSendError{Err: &net.OpError{Op: "dial", Err: errors.New("connection refused")}}), errkind.ErrUnavailable},
+		{"retry quota spent", wrap(ratelimit.QuotaExceededError{}), errkind.ErrUnavailable},
+		{"deadline", wrap(context.DeadlineExceeded), errkind.ErrUnavailable},
+		{"canceled", wrap(&smithy.CanceledError{Err: context.Canceled}), errkind.ErrUnavailable},
+		{"transaction conflict", wrap(&types.TransactionConflictException{}), errkind.ErrConflict},
+		{"transaction canceled by a conflict", wrap(&types.TransactionCanceledException{CancellationReasons: []types.CancellationReason{{Code: aws.String("None")}, {Code: aws.String("TransactionConflict")}}}), errkind.ErrConflict},
 		{"validation error", wrap(&smithy.GenericAPIError{Code: "ValidationException", Fault: smithy.FaultClient}), nil},
 		{"missing table", wrap(&types.ResourceNotFoundException{}), nil},
 		{"a bug", errors.New("marshal: unsupported type"), nil},
@@ -49,7 +49,7 @@ func TestClassify(t *testing.T) {
 			if !errors.Is(got, tt.err) {
 				t.Errorf("classify lost the cause: %v", got)
 			}
-			for _, sentinel := range []error{errkind.Unavailable, errkind.Conflict} {
+			for _, sentinel := range []error{errkind.ErrUnavailable, errkind.ErrConflict} {
 				if errors.Is(got, sentinel) != (sentinel == tt.want) {
 					t.Errorf("classify(%v) = %v; want it to be %v", tt.err, got, tt.want)
 				}

@@ -73,10 +73,10 @@ type idempotencyItem struct {
 // the todo and completes the record (with the response to replay) in one
 // transaction. A later request with the key and the same body gets the saved
 // response back and writes nothing; with another body it gets
-// errkind.IdempotencyKeyReused; while the first is still running it gets
-// errkind.IdempotencyInFlight.
+// errkind.ErrIdempotencyKeyReused; while the first is still running it gets
+// errkind.ErrIdempotencyInFlight.
 //
-// A call that cannot know whether it wrote the todo (errkind.OutcomeUnknown)
+// A call that cannot know whether it wrote the todo (errkind.ErrOutcomeUnknown)
 // leaves the key as it found it or completed, never released half-way: the
 // client's retry with the key then replays the todo, or makes it.
 //
@@ -98,7 +98,7 @@ func (s *Store) PutTodoOnce(ctx context.Context, owner string, t todo.Todo, idem
 		ExpiresAt:     now.Add(IdempotencyTTL).Unix(),
 	}
 	if saved, err := s.lockKey(ctx, rec, now); saved != nil || err != nil {
-		if errors.Is(err, errkind.OutcomeUnknown) {
+		if errors.Is(err, errkind.ErrOutcomeUnknown) {
 			// The lock may have been taken: free it for the retry.
 			s.releaseKey(ctx, rec)
 		}
@@ -148,7 +148,7 @@ func (s *Store) PutTodoOnce(ctx context.Context, owner string, t todo.Todo, idem
 		case aws.ToString(reasons[1].Code) == conditionalCheckFailed:
 			// Our lock expired and another request with the same body took
 			// the key over: it is the one in flight now.
-			return nil, errkind.IdempotencyInFlight
+			return nil, errkind.ErrIdempotencyInFlight
 		case aws.ToString(reasons[0].Code) == conditionalCheckFailed && writeIDOf(reasons[0].Item) == todoWriteID:
 			// A retry of the transaction after its first attempt committed
 			// (DynamoDB answers that with success while it remembers the
@@ -188,9 +188,9 @@ func (s *Store) lockKey(ctx context.Context, rec idempotencyItem, now time.Time)
 		// A retry that found the lock its own first attempt took.
 		return nil, nil
 	case old.RequestHash != rec.RequestHash:
-		return nil, errkind.IdempotencyKeyReused
+		return nil, errkind.ErrIdempotencyKeyReused
 	case old.State != stateDone || old.Response == nil:
-		return nil, errkind.IdempotencyInFlight
+		return nil, errkind.ErrIdempotencyInFlight
 	}
 	return old.Response, nil
 }

@@ -115,23 +115,23 @@ func encodeCursor(pk, sk string) string {
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
-// decodeCursor returns the sort key a cursor points at, or errkind.InvalidCursor
+// decodeCursor returns the sort key a cursor points at, or errkind.ErrInvalidCursor
 // unless it is a todo key in partition pk.
 func decodeCursor(pk, s string) (string, error) {
 	b, err := base64.RawURLEncoding.DecodeString(s)
 	if err != nil {
-		return "", errkind.InvalidCursor
+		return "", errkind.ErrInvalidCursor
 	}
 	var c cursor
 	if err := json.Unmarshal(b, &c); err != nil || c.PK != pk {
-		return "", errkind.InvalidCursor
+		return "", errkind.ErrInvalidCursor
 	}
 	id, ok := keys.TodoID(c.SK)
 	if !ok {
-		return "", errkind.InvalidCursor
+		return "", errkind.ErrInvalidCursor
 	}
 	if _, err := ulid.ParseStrict(id); err != nil {
-		return "", errkind.InvalidCursor
+		return "", errkind.ErrInvalidCursor
 	}
 	return c.SK, nil
 }

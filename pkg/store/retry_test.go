@@ -167,8 +167,8 @@ func TestAWriteWithoutAnAnswerIsUnknownAndItsRetryLearnsTheOutcome(t *testing.T)
 		}
 		// Another change as of the same version truly lost.
 		other := todo.Patch{Title: set("other")}
-		if _, err := s.UpdateTodo(ctx, "alice", td.ID, &other, 1); !errors.Is(err, errkind.VersionMismatch) {
-			t.Fatalf("another patch at version 1: %v, want errkind.VersionMismatch", err)
+		if _, err := s.UpdateTodo(ctx, "alice", td.ID, &other, 1); !errors.Is(err, errkind.ErrVersionMismatch) {
+			t.Fatalf("another patch at version 1: %v, want errkind.ErrVersionMismatch", err)
 		}
 	})
 	t.Run("a delete with If-Match", func(t *testing.T) {
@@ -184,8 +184,8 @@ func TestAWriteWithoutAnAnswerIsUnknownAndItsRetryLearnsTheOutcome(t *testing.T)
 		if err := s.DeleteTodo(ctx, "alice", td.ID, 1); err != nil {
 			t.Fatalf("the retry: %v, want the first attempt's success", err)
 		}
-		if err := s.DeleteTodo(ctx, "alice", td.ID, 0); !errors.Is(err, errkind.NotFound) {
-			t.Fatalf("another delete: %v, want errkind.NotFound", err)
+		if err := s.DeleteTodo(ctx, "alice", td.ID, 0); !errors.Is(err, errkind.ErrNotFound) {
+			t.Fatalf("another delete: %v, want errkind.ErrNotFound", err)
 		}
 	})
 	t.Run("a create with an Idempotency-Key", func(t *testing.T) {
@@ -221,8 +221,8 @@ func TestAWriteWithoutAnAnswerIsUnknownAndItsRetryLearnsTheOutcome(t *testing.T)
 
 func wantUnknown(t *testing.T, err error) {
 	t.Helper()
-	if !errors.Is(err, errkind.OutcomeUnknown) || !errors.Is(err, errkind.Unavailable) {
-		t.Fatalf("err = %v, want errkind.OutcomeUnknown and errkind.Unavailable", err)
+	if !errors.Is(err, errkind.ErrOutcomeUnknown) || !errors.Is(err, errkind.ErrUnavailable) {
+		t.Fatalf("err = %v, want errkind.ErrOutcomeUnknown and errkind.ErrUnavailable", err)
 	}
 }
 
@@ -251,7 +251,7 @@ func wantUpdated(t *testing.T, s *store.Store, before, got todo.Todo, err error)
 
 func wantGone(t *testing.T, s *store.Store, id string) {
 	t.Helper()
-	if _, err := s.GetTodo(ctx, "alice", id); !errors.Is(err, errkind.NotFound) {
-		t.Fatalf("the deleted todo: %v, want errkind.NotFound", err)
+	if _, err := s.GetTodo(ctx, "alice", id); !errors.Is(err, errkind.ErrNotFound) {
+		t.Fatalf("the deleted todo: %v, want errkind.ErrNotFound", err)
 	}
 }

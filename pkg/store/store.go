@@ -6,7 +6,7 @@
 // Conditions inside those calls, never a read before them, enforce versions,
 // existence and idempotency, so concurrent requests cannot slip between a
 // check and a write. Errors are this package's sentinel errors;
-// errkind.Unavailable wraps anything a retry may fix.
+// errkind.ErrUnavailable wraps anything a retry may fix.
 //
 // # Retried writes
 //
@@ -18,7 +18,7 @@
 // for the item back when its condition fails (ALL_OLD): an item that holds
 // the write's own ID is its own earlier attempt, and the write answers as
 // that attempt would have. Only a write that truly lost to another gets
-// errkind.NotFound, errkind.VersionMismatch or errkind.IdempotencyKeyReused.
+// errkind.ErrNotFound, errkind.ErrVersionMismatch or errkind.ErrIdempotencyKeyReused.
 //
 // A write ID is random, except where a client's retry of the same request
 // must be recognised too: a PATCH or a DELETE with If-Match derives it from
@@ -28,7 +28,7 @@
 // answers idempotently across the SDK's retries.
 //
 // When every attempt went unanswered, nobody knows whether the write was
-// made: the error is errkind.OutcomeUnknown (which is also errkind.Unavailable), and
+// made: the error is errkind.ErrOutcomeUnknown (which is also errkind.ErrUnavailable), and
 // the client must retry the same request to find out.
 package store
 
@@ -206,7 +206,7 @@ func (s *Store) GetTodo(ctx context.Context, owner, id string) (todo.Todo, error
 		return todo.Todo{}, classify(err)
 	}
 	if out.Item == nil {
-		return todo.Todo{}, errkind.NotFound
+		return todo.Todo{}, errkind.ErrNotFound
 	}
 	return decodeTodo(out.Item)
 }
@@ -221,8 +221,8 @@ func decodeTodo(item map[string]types.AttributeValue) (todo.Todo, error) {
 
 // UpdateTodo applies a validated patch to the todo id of owner in one
 // conditional UpdateItem and returns the todo as it is now. The condition
-// makes a missing todo errkind.NotFound (never an upsert) and, when ifVersion is
-// not zero, a todo at another version errkind.VersionMismatch. A retry of the
+// makes a missing todo errkind.ErrNotFound (never an upsert) and, when ifVersion is
+// not zero, a todo at another version errkind.ErrVersionMismatch. A retry of the
 // same patch at the same ifVersion, by the SDK or by the client, finds the
 // todo as its first attempt left it and returns that.
 //
@@ -302,7 +302,7 @@ func (s *Store) UpdateTodo(ctx context.Context, owner, id string, p *todo.Patch,
 // DeleteTodo deletes the todo id of owner, under the same conditions as
 // UpdateTodo, and leaves a tombstone in its place for TombstoneTTL. The
 // tombstone holds the delete's write ID: a retry that finds no todo reads
-// it to tell its own earlier delete (success) from another's (errkind.NotFound).
+// it to tell its own earlier delete (success) from another's (errkind.ErrNotFound).
 //
 // IAM: dynamodb:DeleteItem, dynamodb:PutItem
 func (s *Store) DeleteTodo(ctx context.Context, owner, id string, ifVersion int64) error {
@@ -339,7 +339,7 @@ func (s *Store) DeleteTodo(ctx context.Context, owner, id string, ifVersion int6
 	if errors.As(err, &canceled) && len(canceled.CancellationReasons) == 2 &&
 		aws.ToString(canceled.CancellationReasons[0].Code) == conditionalCheckFailed {
 		if len(canceled.CancellationReasons[0].Item) != 0 {
-			return errkind.VersionMismatch
+			return errkind.ErrVersionMismatch
 		}
 		return s.deletedBy(ctx, owner, id, writeID)
 	}
@@ -348,7 +348,7 @@ func (s *Store) DeleteTodo(ctx context.Context, owner, id string, ifVersion int6
 
 // deletedBy tells, for a delete that found no todo, whether the delete with
 // writeID made it so (nil) or the todo was never there or deleted by
-// another request (errkind.NotFound).
+// another request (errkind.ErrNotFound).
 //
 // IAM: dynamodb:GetItem
 func (s *Store) deletedBy(ctx context.Context, owner, id, writeID string) error {
@@ -363,7 +363,7 @@ func (s *Store) deletedBy(ctx context.Context, owner, id, writeID string) error 
 	if writeIDOf(out.Item) == writeID {
 		return nil
 	}
-	return errkind.NotFound
+	return errkind.ErrNotFound
 }
 
 // versionCondition holds when the todo exists and, if version is not zero,
@@ -382,9 +382,9 @@ func conditionFailure(err error) error {
 	var ccf *types.ConditionalCheckFailedException
 	if errors.As(err, &ccf) {
 		if len(ccf.Item) == 0 {
-			return errkind.NotFound
+			return errkind.ErrNotFound
 		}
-		return errkind.VersionMismatch
+		return errkind.ErrVersionMismatch
 	}
 	return classifyWrite(err)
 }

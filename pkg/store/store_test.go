@@ -54,8 +54,8 @@ func TestGetTodoOfAnotherOwnerIsNotFound(t *testing.T) {
 	if err := s.PutTodo(ctx, "alice", td); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.GetTodo(ctx, "bob", td.ID); !errors.Is(err, errkind.NotFound) {
-		t.Fatalf("bob reading alice's todo: err = %v, want errkind.NotFound", err)
+	if _, err := s.GetTodo(ctx, "bob", td.ID); !errors.Is(err, errkind.ErrNotFound) {
+		t.Fatalf("bob reading alice's todo: err = %v, want errkind.ErrNotFound", err)
 	}
 }
 
@@ -154,8 +154,8 @@ func TestUpdateTodoRefusesAWrongVersionAndChangesNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	p := todo.Patch{Title: set("changed")}
-	if _, err := s.UpdateTodo(ctx, "alice", td.ID, &p, 7); !errors.Is(err, errkind.VersionMismatch) {
-		t.Fatalf("err = %v, want errkind.VersionMismatch", err)
+	if _, err := s.UpdateTodo(ctx, "alice", td.ID, &p, 7); !errors.Is(err, errkind.ErrVersionMismatch) {
+		t.Fatalf("err = %v, want errkind.ErrVersionMismatch", err)
 	}
 	got, _ := s.GetTodo(ctx, "alice", td.ID)
 	if got.Title != "t" || got.Version != 1 {
@@ -168,8 +168,8 @@ func TestUpdateTodoNeverCreatesATodo(t *testing.T) {
 	s := tbl.Store()
 	p := todo.Patch{Title: set("ghost")}
 	for _, version := range []int64{0, 1} {
-		if _, err := s.UpdateTodo(ctx, "alice", ulid.Make().String(), &p, version); !errors.Is(err, errkind.NotFound) {
-			t.Fatalf("version %d: err = %v, want errkind.NotFound", version, err)
+		if _, err := s.UpdateTodo(ctx, "alice", ulid.Make().String(), &p, version); !errors.Is(err, errkind.ErrNotFound) {
+			t.Fatalf("version %d: err = %v, want errkind.ErrNotFound", version, err)
 		}
 	}
 	if items := tbl.Items(t); len(items) != 0 {
@@ -187,8 +187,8 @@ func TestDeleteTodo(t *testing.T) {
 	}{
 		{"deletes without a version", "alice", 0, nil, false},
 		{"deletes at the current version", "alice", 1, nil, false},
-		{"refuses another version", "alice", 2, errkind.VersionMismatch, true},
-		{"another owner's todo is not found", "bob", 0, errkind.NotFound, true},
+		{"refuses another version", "alice", 2, errkind.ErrVersionMismatch, true},
+		{"another owner's todo is not found", "bob", 0, errkind.ErrNotFound, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -208,8 +208,8 @@ func TestDeleteTodo(t *testing.T) {
 	}
 	t.Run("a missing todo is not found", func(t *testing.T) {
 		s := dbtest.NewTable(t).Store()
-		if err := s.DeleteTodo(ctx, "alice", ulid.Make().String(), 0); !errors.Is(err, errkind.NotFound) {
-			t.Fatalf("err = %v, want errkind.NotFound", err)
+		if err := s.DeleteTodo(ctx, "alice", ulid.Make().String(), 0); !errors.Is(err, errkind.ErrNotFound) {
+			t.Fatalf("err = %v, want errkind.ErrNotFound", err)
 		}
 	})
 }
@@ -316,8 +316,8 @@ func TestListTodosRefusesCursorsItDidNotMakeForTheCaller(t *testing.T) {
 		"eyJwayI6IlVTRVIjYWxpY2UiLCJzayI6IklERU1QT1RFTkNZI2sifQ",   // alice's idempotency record
 		"eyJwayI6IlVTRVIjYWxpY2UiLCJzayI6IlRPRE8jbm90LWEtdWxpZCJ9", // a todo key without a ULID
 	} {
-		if _, err := s.ListTodos(ctx, "alice", store.ListQuery{Limit: 10, Cursor: c}); !errors.Is(err, errkind.InvalidCursor) {
-			t.Errorf("cursor %q: err = %v, want errkind.InvalidCursor", c, err)
+		if _, err := s.ListTodos(ctx, "alice", store.ListQuery{Limit: 10, Cursor: c}); !errors.Is(err, errkind.ErrInvalidCursor) {
+			t.Errorf("cursor %q: err = %v, want errkind.ErrInvalidCursor", c, err)
 		}
 	}
 }
@@ -362,8 +362,8 @@ func TestPutTodoOnce(t *testing.T) {
 		}
 		other := idem
 		other.RequestHash = "hash-b"
-		if _, err := s.PutTodoOnce(ctx, "alice", newTodo("b", start), other); !errors.Is(err, errkind.IdempotencyKeyReused) {
-			t.Fatalf("err = %v, want errkind.IdempotencyKeyReused", err)
+		if _, err := s.PutTodoOnce(ctx, "alice", newTodo("b", start), other); !errors.Is(err, errkind.ErrIdempotencyKeyReused) {
+			t.Fatalf("err = %v, want errkind.ErrIdempotencyKeyReused", err)
 		}
 		if n := len(tbl.Items(t)); n != 2 {
 			t.Fatalf("%d items, want 2", n)
@@ -397,16 +397,16 @@ func TestPutTodoOnce(t *testing.T) {
 		tbl := dbtest.NewTable(t)
 		s := tbl.Store().WithClock(at(0))
 		putPending(t, tbl, "alice", idem.Key, idem.RequestHash, start.Add(10*time.Second))
-		if _, err := s.PutTodoOnce(ctx, "alice", newTodo("a", start), idem); !errors.Is(err, errkind.IdempotencyInFlight) {
-			t.Fatalf("err = %v, want errkind.IdempotencyInFlight", err)
+		if _, err := s.PutTodoOnce(ctx, "alice", newTodo("a", start), idem); !errors.Is(err, errkind.ErrIdempotencyInFlight) {
+			t.Fatalf("err = %v, want errkind.ErrIdempotencyInFlight", err)
 		}
 		// A holder that died leaves its lock; after it, a retry with the
 		// same body takes over, and one with another body is still refused.
 		other := idem
 		other.RequestHash = "hash-b"
 		late := s.WithClock(at(11 * time.Second))
-		if _, err := late.PutTodoOnce(ctx, "alice", newTodo("b", start), other); !errors.Is(err, errkind.IdempotencyKeyReused) {
-			t.Fatalf("other body after the lock: err = %v, want errkind.IdempotencyKeyReused", err)
+		if _, err := late.PutTodoOnce(ctx, "alice", newTodo("b", start), other); !errors.Is(err, errkind.ErrIdempotencyKeyReused) {
+			t.Fatalf("other body after the lock: err = %v, want errkind.ErrIdempotencyKeyReused", err)
 		}
 		if replay, err := late.PutTodoOnce(ctx, "alice", newTodo("a", start), idem); err != nil || replay != nil {
 			t.Fatalf("same body after the lock: replay %v, err %v; want a create", replay, err)
@@ -480,8 +480,8 @@ func TestContactMessages(t *testing.T) {
 	if e := item["notifyError"].(*types.AttributeValueMemberS).Value; e != "pushover: HTTP 500" {
 		t.Errorf("notifyError = %q", e)
 	}
-	if err := s.SetContactNotified(ctx, ulid.Make().String(), true, ""); !errors.Is(err, errkind.NotFound) {
-		t.Errorf("marking a missing message: err = %v, want errkind.NotFound", err)
+	if err := s.SetContactNotified(ctx, ulid.Make().String(), true, ""); !errors.Is(err, errkind.ErrNotFound) {
+		t.Errorf("marking a missing message: err = %v, want errkind.ErrNotFound", err)
 	}
 	if n := len(tbl.Items(t)); n != 1 {
 		t.Errorf("marking a missing message created an item")
@@ -494,8 +494,8 @@ func TestUnreachableDynamoDBIsUnavailable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.GetTodo(ctx, "alice", ulid.Make().String()); !errors.Is(err, errkind.Unavailable) {
-		t.Fatalf("err = %v, want errkind.Unavailable", err)
+	if _, err := s.GetTodo(ctx, "alice", ulid.Make().String()); !errors.Is(err, errkind.ErrUnavailable) {
+		t.Fatalf("err = %v, want errkind.ErrUnavailable", err)
 	}
 }
 
@@ -503,7 +503,7 @@ func TestExpiredContextIsUnavailable(t *testing.T) {
 	s := dbtest.NewTable(t).Store()
 	c, cancel := context.WithTimeout(ctx, 0)
 	defer cancel()
-	if _, err := s.GetTodo(c, "alice", ulid.Make().String()); !errors.Is(err, errkind.Unavailable) {
-		t.Fatalf("err = %v, want errkind.Unavailable", err)
+	if _, err := s.GetTodo(c, "alice", ulid.Make().String()); !errors.Is(err, errkind.ErrUnavailable) {
+		t.Fatalf("err = %v, want errkind.ErrUnavailable", err)
 	}
 }

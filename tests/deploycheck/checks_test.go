@@ -475,7 +475,8 @@ func checkAuthorizer(r *repo) []string {
 		audience       []any
 		cognitoCreated bool
 	}{
-		{"by default", nil, "https://cognito-idp." + region + ".amazonaws.com/ref-UserPool", []any{"ref-UserPoolClient"}, true},
+		{"by default", nil, "https://cognito-idp." + region + ".amazonaws.com/ref-UserPool", []any{"ref-UserPoolClient", "ref-CliUserPoolClient"}, true},
+		{"without the CLI's client", map[string]string{"CognitoCliClient": "false"}, "https://cognito-idp." + region + ".amazonaws.com/ref-UserPool", []any{"ref-UserPoolClient"}, true},
 		{"with another issuer", map[string]string{"JwtIssuer": "https://issuer.example", "JwtAudience": "my-api"}, "https://issuer.example", []any{"my-api"}, false},
 	} {
 		res := r.resolver(tc.params)
@@ -488,7 +489,8 @@ func checkAuthorizer(r *repo) []string {
 		if !reflect.DeepEqual(cfg, want) {
 			p.add("jwtConfiguration %s is %v, want %v", tc.name, cfg, want)
 		}
-		for _, id := range []string{"UserPool", "UserPoolClient"} {
+		for _, id := range []string{"UserPool", "UserPoolClient", "CliUserPoolClient"} {
+			want := tc.cognitoCreated && (id != "CliUserPoolClient" || tc.params["CognitoCliClient"] != "false")
 			created := false
 			if res, ok := r.tpl.Resources[id]; ok {
 				created = res.Condition == ""
@@ -499,12 +501,29 @@ func checkAuthorizer(r *repo) []string {
 					}
 				}
 			}
-			if created != tc.cognitoCreated {
-				p.add("%s %s: created is %v, want %v", id, tc.name, created, tc.cognitoCreated)
+			if created != want {
+				p.add("%s %s: created is %v, want %v", id, tc.name, created, want)
 			}
 		}
 	}
+	// Every route behind the authorizer requires the scope JwtScope names,
+	// which only access tokens carry; a probe value shows the routes follow
+	// the parameter rather than repeat its default.
+	const probe = "probe/scope"
+	probed, err := r.scopesWith(map[string]string{"JwtScope": probe})
+	if err != nil {
+		p.add("openapi.yaml: %v", err)
+	}
 	ops := r.operations()
+	for _, rt := range sortedKeys(ops) {
+		op := ops[rt]
+		if public(op) {
+			continue
+		}
+		if got := probed[rt]; !reflect.DeepEqual(got, []string{probe}) {
+			p.add("openapi.yaml: %s must require the scope of the JwtScope parameter, and only it (security: [{%s: [{Ref: JwtScope}]}]); with JwtScope=%s it requires %v", rt, securityScheme, probe, got)
+		}
+	}
 	for _, rt := range sortedKeys(ops) {
 		op := ops[rt]
 		fn, _ := integration(op)
@@ -526,7 +545,7 @@ func checkAuthorizer(r *repo) []string {
 		}
 		switch {
 		case needsUser && !reflect.DeepEqual(schemes, []string{securityScheme}):
-			p.add("openapi.yaml: %s must require the %s authorizer (security: [{%s: []}]): %s reads the caller's identity; it requires %v", rt, securityScheme, securityScheme, fn, schemes)
+			p.add("openapi.yaml: %s must require the %s authorizer (security: [{%s: [{Ref: JwtScope}]}]): %s reads the caller's identity; it requires %v", rt, securityScheme, securityScheme, fn, schemes)
 		case !public(op) && !reflect.DeepEqual(schemes, []string{securityScheme}):
 			p.add("openapi.yaml: %s must require the %s authorizer, or say security: [] to be public; it requires %v", rt, securityScheme, schemes)
 		}

@@ -11,6 +11,8 @@ import (
 	"testing"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/example/serverless-todo/internal/local/samtemplate"
 )
 
 // tool returns the path of a linter. A missing one fails the test, with
@@ -145,6 +147,25 @@ func redocly(t *testing.T) string {
 	return tool(t, bin, "run `make tools`, which installs it from package-lock.json")
 }
 
+// resolvedOpenAPI writes openapi.yaml of dir as make lint and make docs
+// read it, with its routes' scopes resolved, to a new file.
+func resolvedOpenAPI(t *testing.T, dir string) string {
+	t.Helper()
+	tpl, err := samtemplate.Load(filepath.Join(dir, "template.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := openAPIOf(dir, tpl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "openapi.yaml")
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
 // redoclyLint runs Redocly's linter with the repository's configuration on
 // openapi.yaml of dir and returns its findings unless there are none.
 func redoclyLint(t *testing.T, dir string) (string, bool) {
@@ -154,7 +175,8 @@ func redoclyLint(t *testing.T, dir string) (string, bool) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(bin, "lint", "--format=json", "--config", config, "openapi.yaml")
+	resolved := resolvedOpenAPI(t, dir)
+	cmd := exec.Command(bin, "lint", "--format=json", "--config", config, resolved)
 	cmd.Dir = dir
 	out, err := cmd.Output()
 	var report struct {
@@ -179,7 +201,7 @@ func TestRedoclyLintCatchesMistakes(t *testing.T) {
 		want string
 	}{
 		{"an example its schema rejects", edit{"openapi.yaml", "                  title: Buy milk\n", "                  title: 42\n"}, "no-invalid-media-type-examples"},
-		{"an operation without an error response", edit{"openapi.yaml", "        '400':\n          $ref: '#/components/responses/BadRequest'\n        '401':\n          $ref: '#/components/responses/Unauthorized'\n        '429':\n          $ref: '#/components/responses/TooManyRequests'\n        '500':\n          $ref: '#/components/responses/InternalServerError'\n        '503':\n          $ref: '#/components/responses/ServiceUnavailable'\n      x-amazon-apigateway-integration:\n        type: aws_proxy\n        httpMethod: POST\n        payloadFormatVersion: '2.0'\n        uri:\n          Fn::Sub: arn:${AWS::Partition}:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${ListTodosFunction.Arn}/invocations", "      x-amazon-apigateway-integration:\n        type: aws_proxy\n        httpMethod: POST\n        payloadFormatVersion: '2.0'\n        uri:\n          Fn::Sub: arn:${AWS::Partition}:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${ListTodosFunction.Arn}/invocations"}, "operation-4xx-response"},
+		{"an operation without an error response", edit{"openapi.yaml", "        '400':\n          $ref: '#/components/responses/BadRequest'\n        '401':\n          $ref: '#/components/responses/Unauthorized'\n        '403':\n          $ref: '#/components/responses/Forbidden'\n        '429':\n          $ref: '#/components/responses/TooManyRequests'\n        '500':\n          $ref: '#/components/responses/InternalServerError'\n        '503':\n          $ref: '#/components/responses/ServiceUnavailable'\n      x-amazon-apigateway-integration:\n        type: aws_proxy\n        httpMethod: POST\n        payloadFormatVersion: '2.0'\n        uri:\n          Fn::Sub: arn:${AWS::Partition}:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${ListTodosFunction.Arn}/invocations", "      x-amazon-apigateway-integration:\n        type: aws_proxy\n        httpMethod: POST\n        payloadFormatVersion: '2.0'\n        uri:\n          Fn::Sub: arn:${AWS::Partition}:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${ListTodosFunction.Arn}/invocations"}, "operation-4xx-response"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -211,7 +233,7 @@ func TestNeitherRedoclyNorTheDocsPageSendTelemetry(t *testing.T) {
 		t.Errorf("redocly.yaml: telemetry is %q; set telemetry: off", config.Telemetry)
 	}
 	page := filepath.Join(t.TempDir(), "index.html")
-	cmd := exec.Command(redocly(t), "build-docs", "openapi.yaml", "--inlineBundle", "--output", page)
+	cmd := exec.Command(redocly(t), "build-docs", resolvedOpenAPI(t, root), "--inlineBundle", "--output", page)
 	cmd.Dir = root
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("redocly build-docs: %v\n%s", err, out)

@@ -227,9 +227,27 @@ func TestChecksCatchDrift(t *testing.T) {
 		},
 		{
 			name:  "a /todos operation without the authorizer",
-			edits: []edit{{"openapi.yaml", "        no `nextCursor`.\n      tags: [todos]\n      security:\n        - jwt: []\n", "        no `nextCursor`.\n      tags: [todos]\n      security: []\n"}},
+			edits: []edit{{"openapi.yaml", "        no `nextCursor`.\n      tags: [todos]\n      security:\n        - jwt:\n            - Ref: JwtScope\n", "        no `nextCursor`.\n      tags: [todos]\n      security: []\n"}},
 			check: "authorizer",
-			want:  "openapi.yaml: GET /todos must require the jwt authorizer (security: [{jwt: []}]): ListTodosFunction reads the caller's identity",
+			want:  "openapi.yaml: GET /todos must require the jwt authorizer (security: [{jwt: [{Ref: JwtScope}]}]): ListTodosFunction reads the caller's identity",
+		},
+		{
+			name:  "a /todos operation that takes ID tokens (no scope)",
+			edits: []edit{{"openapi.yaml", "        no `nextCursor`.\n      tags: [todos]\n      security:\n        - jwt:\n            - Ref: JwtScope\n", "        no `nextCursor`.\n      tags: [todos]\n      security:\n        - jwt: []\n"}},
+			check: "authorizer",
+			want:  "openapi.yaml: GET /todos must require the scope of the JwtScope parameter, and only it",
+		},
+		{
+			name:  "a /todos operation with the scope written out",
+			edits: []edit{{"openapi.yaml", "        no `nextCursor`.\n      tags: [todos]\n      security:\n        - jwt:\n            - Ref: JwtScope\n", "        no `nextCursor`.\n      tags: [todos]\n      security:\n        - jwt:\n            - aws.cognito.signin.user.admin\n"}},
+			check: "authorizer",
+			want:  "with JwtScope=probe/scope it requires [aws.cognito.signin.user.admin]",
+		},
+		{
+			name:  "the CLI's client not an audience",
+			edits: []edit{{"openapi.yaml", "                - Fn::If:\n                    - CreateCliClient\n                    - Ref: CliUserPoolClient\n                    - Ref: AWS::NoValue\n", ""}},
+			check: "authorizer",
+			want:  "jwtConfiguration by default is",
 		},
 		{
 			name:  "a public route that does not say so",

@@ -58,15 +58,17 @@ func loadRepo(dir string) (*repo, error) {
 	if err != nil {
 		return nil, err
 	}
-	loader := openapi3.NewLoader()
-	api, err := loader.LoadFromFile(filepath.Join(dir, "openapi.yaml"))
+	r := &repo{dir: dir, tpl: tpl, functions: map[string]samtemplate.Function{}}
+	resolved, err := openAPIOf(dir, tpl)
 	if err != nil {
+		return nil, err
+	}
+	if r.api, err = openapi3.NewLoader().LoadFromData(resolved); err != nil {
 		return nil, fmt.Errorf("openapi.yaml: %w", err)
 	}
-	if err := api.Validate(context.Background()); err != nil {
+	if err := r.api.Validate(context.Background()); err != nil {
 		return nil, fmt.Errorf("openapi.yaml: %w", err)
 	}
-	r := &repo{dir: dir, tpl: tpl, api: api, functions: map[string]samtemplate.Function{}}
 	for _, f := range fns {
 		r.functions[f.LogicalID] = f
 	}
@@ -140,7 +142,11 @@ const (
 // resolver resolves the template's intrinsic functions with stand-ins: a
 // resource's Ref is "ref-<ID>", its Arn "arn-<ID>".
 func (r *repo) resolver(params map[string]string) *intrinsics.Resolver {
-	return intrinsics.New(r.tpl, intrinsics.Stack{
+	return resolverOf(r.tpl, params)
+}
+
+func resolverOf(tpl *samtemplate.Template, params map[string]string) *intrinsics.Resolver {
+	return intrinsics.New(tpl, intrinsics.Stack{
 		Name:       "todo-api",
 		Region:     region,
 		AccountID:  account,
@@ -148,6 +154,51 @@ func (r *repo) resolver(params map[string]string) *intrinsics.Resolver {
 		Ref:        func(id string, _ samtemplate.Resource) string { return "ref-" + id },
 		Arn:        func(id string, _ samtemplate.Resource) string { return "arn-" + id },
 	})
+}
+
+// openAPIOf returns openapi.yaml of dir as OpenAPI tools read it, with its
+// routes' scopes resolved (samtemplate.ResolveScopes) by tpl's parameters'
+// defaults.
+func openAPIOf(dir string, tpl *samtemplate.Template) ([]byte, error) {
+	return openAPIWith(dir, tpl, nil)
+}
+
+// openAPIWith is openAPIOf with the given parameters.
+func openAPIWith(dir string, tpl *samtemplate.Template, params map[string]string) ([]byte, error) {
+	src, err := os.ReadFile(filepath.Join(dir, "openapi.yaml"))
+	if err != nil {
+		return nil, err
+	}
+	out, err := samtemplate.ResolveScopes(src, resolverOf(tpl, params).String)
+	if err != nil {
+		return nil, fmt.Errorf("openapi.yaml: %w", err)
+	}
+	return out, nil
+}
+
+// scopesWith returns the scopes each route requires, with the given
+// parameters.
+func (r *repo) scopesWith(params map[string]string) (map[route][]string, error) {
+	data, err := openAPIWith(r.dir, r.tpl, params)
+	if err != nil {
+		return nil, err
+	}
+	api, err := openapi3.NewLoader().LoadFromData(data)
+	if err != nil {
+		return nil, err
+	}
+	out := map[route][]string{}
+	for path, item := range api.Paths.Map() {
+		for method, op := range item.Operations() {
+			if op.Security == nil {
+				continue
+			}
+			for _, req := range *op.Security {
+				out[method+" "+path] = append(out[method+" "+path], req[securityScheme]...)
+			}
+		}
+	}
+	return out, nil
 }
 
 // route is an API Gateway route key, like "GET /todos/{id}".

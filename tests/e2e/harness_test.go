@@ -44,8 +44,8 @@ var (
 	// faultyBinary is lambdatest's function, which crashes or hangs
 	// when asked to.
 	faultyBinary string
-	// contract is openapi.yaml, and router finds its operation for a
-	// request.
+	// contract is openapi.yaml, with its routes' scopes resolved, and
+	// router finds its operation for a request.
 	contract *openapi3.T
 	router   routers.Router
 )
@@ -96,7 +96,12 @@ func prepare(dir string) error {
 			faultyBinary, faultyErr = lambdatest.BuildFunction(faulty)
 		}
 	})
-	doc, err := openapi3.NewLoader().LoadFromFile(filepath.Join(root, "openapi.yaml"))
+	// openapi.yaml as OpenAPI tools read it: its routes' scopes resolved.
+	cfg, err := stack.Load(root, stack.LoadOptions{})
+	var doc *openapi3.T
+	if err == nil {
+		doc, err = openapi3.NewLoader().LoadFromData(cfg.OpenAPI)
+	}
 	if err == nil {
 		contract = doc
 		// The document's server is the deployed API's; here the API is on

@@ -6,8 +6,11 @@ import (
 	"regexp"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/example/serverless-todo/internal/local/devauth"
 )
 
 // todo is the API's representation of a todo.
@@ -265,7 +268,7 @@ func TestIdempotencyKeyReplaysTheFirstResponse(t *testing.T) {
 	}
 }
 
-func TestGatewayRefusesRequestsWithoutAValidToken(t *testing.T) {
+func TestGatewayRefusesRequestsWithoutAValidAccessToken(t *testing.T) {
 	t.Parallel()
 	a := startAPI(t, nil, nil)
 	other, err := devauthIssuer(t.TempDir(), "")
@@ -299,18 +302,47 @@ func TestGatewayRefusesRequestsWithoutAValidToken(t *testing.T) {
 		{"expired", map[string]string{"Authorization": "Bearer " + expired}},
 		{"for another audience", map[string]string{"Authorization": "Bearer " + wrongAudience}},
 	}
+	// Valid tokens without the routes' scope: only access tokens carry it.
+	forbidden := map[string]devauth.Token{
+		"an ID token":                       {Subject: "alice", ID: true},
+		"an access token without scope":     {Subject: "alice", Scopes: []string{}},
+		"an access token for another scope": {Subject: "alice", Scopes: []string{"openid", "profile"}},
+	}
+	for name, tok := range forbidden {
+		raw, err := a.Issuer.Mint(tok)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tests = append(tests, struct {
+			name   string
+			header map[string]string
+		}{name, map[string]string{"Authorization": "Bearer " + raw}})
+	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			status := http.StatusUnauthorized
+			if _, ok := forbidden[tt.name]; ok {
+				status = http.StatusForbidden
+			}
 			for _, req := range []request{
 				{method: "GET", path: "/todos"},
 				{method: "POST", path: "/todos", body: `{"title":"x"}`},
+				{method: "GET", path: "/todos/01JD8X3N7Q5V2K8M4R6T9W1Y3Z"},
+				{method: "PATCH", path: "/todos/01JD8X3N7Q5V2K8M4R6T9W1Y3Z", body: `{"done":true}`, header: map[string]string{"Content-Type": "application/merge-patch+json"}},
 				{method: "DELETE", path: "/todos/01JD8X3N7Q5V2K8M4R6T9W1Y3Z"},
 			} {
-				req.header = tt.header
+				for k, v := range tt.header {
+					if req.header == nil {
+						req.header = map[string]string{}
+					}
+					req.header[k] = v
+				}
 				resp := a.do(t, req)
-				resp.wantGatewayError(t, http.StatusUnauthorized)
-				if !regexp.MustCompile(`^Bearer\b`).MatchString(resp.header.Get("WWW-Authenticate")) {
-					t.Errorf("WWW-Authenticate = %q, want a Bearer challenge", resp.header.Get("WWW-Authenticate"))
+				resp.wantGatewayError(t, status)
+				challenge := resp.header.Get("WWW-Authenticate")
+				if !regexp.MustCompile(`^Bearer\b`).MatchString(challenge) ||
+					(status == http.StatusForbidden && !strings.Contains(challenge, `error="insufficient_scope"`)) {
+					t.Errorf("%s %s: WWW-Authenticate = %q, want a Bearer challenge (insufficient_scope for a 403)", req.method, req.path, challenge)
 				}
 			}
 		})

@@ -32,12 +32,15 @@ const (
 	// DefaultURL is the issuer (iss) of local tokens: a name under
 	// .localhost, which never resolves outside this machine.
 	DefaultURL = "https://devauth.localhost"
-	// DefaultAudience is the audience (aud, client_id) of local tokens.
+	// DefaultAudience is the app client ID of local tokens: the client_id
+	// of access tokens, the aud of ID tokens.
 	DefaultAudience = "local-dev"
 	// KeyFile is the name of the signing key in the state folder.
 	KeyFile = "devauth-signing-key.pem"
-	// DefaultTTL is how long a token is valid unless Token says otherwise.
-	DefaultTTL = time.Hour
+	// DefaultTTL is how long a token is valid unless Token says otherwise:
+	// template.yaml's AccessTokenValidity default, which a test keeps in
+	// step.
+	DefaultTTL = 15 * time.Minute
 )
 
 // Options configures Open; the zero value gives DefaultURL and
@@ -51,7 +54,9 @@ type Options struct {
 type Issuer struct {
 	// URL is the tokens' iss claim.
 	URL string
-	// Audience is their aud and client_id claims.
+	// Audience is the app client the tokens are for: the client_id claim
+	// of access tokens, the aud claim of ID tokens, and what the gateway's
+	// authorizer takes as its audience.
 	Audience string
 
 	keyID string
@@ -144,13 +149,23 @@ func createKey(path string) (*rsa.PrivateKey, error) {
 	return key, nil
 }
 
+// DefaultScope is the scope of the access tokens Cognito issues to
+// password and SRP sign-ins, the one the API's routes require by default
+// (template.yaml's JwtScope).
+const DefaultScope = "aws.cognito.signin.user.admin"
+
 // Token describes a token to mint.
 type Token struct {
 	// Subject is the sub claim, the caller's identity.
 	Subject string
-	// Scopes become the scope claim, space-separated.
+	// ID mints an ID token rather than an access token: aud rather than
+	// client_id, token_use id, and no scope. The API refuses them; tests
+	// mint them to show it.
+	ID bool
+	// Scopes become an access token's scope claim, space-separated; nil
+	// means DefaultScope, an empty non-nil list no scope claim.
 	Scopes []string
-	// IssuedAt is the iat and nbf claims; zero means now.
+	// IssuedAt is the iat and auth_time claims; zero means now.
 	IssuedAt time.Time
 	// TTL is the time from IssuedAt to the exp claim; 0 means DefaultTTL.
 	TTL time.Duration
@@ -158,8 +173,11 @@ type Token struct {
 	Claims map[string]any
 }
 
-// Mint returns a signed token, with the claims of an access token: iss,
-// sub, aud, client_id, token_use, scope, iat, nbf, exp and a unique jti.
+// Mint returns a signed token with the claims a Cognito user pool puts in
+// its tokens. An access token has iss, sub, client_id (the Audience; it
+// has no aud), token_use access, scope, auth_time, iat, exp, jti,
+// origin_jti, event_id, username and version; an ID token has aud rather
+// than client_id, token_use id and cognito:username, and no scope.
 func (i *Issuer) Mint(t Token) (string, error) {
 	if t.Subject == "" {
 		return "", errors.New("devauth: a token needs a subject")
@@ -173,18 +191,31 @@ func (i *Issuer) Mint(t Token) (string, error) {
 		ttl = DefaultTTL
 	}
 	claims := jwt.MapClaims{
-		"iss":       i.URL,
-		"sub":       t.Subject,
-		"aud":       i.Audience,
-		"client_id": i.Audience,
-		"token_use": "access",
-		"iat":       issued.Unix(),
-		"nbf":       issued.Unix(),
-		"exp":       issued.Add(ttl).Unix(),
-		"jti":       randomID(),
+		"iss":        i.URL,
+		"sub":        t.Subject,
+		"auth_time":  issued.Unix(),
+		"iat":        issued.Unix(),
+		"exp":        issued.Add(ttl).Unix(),
+		"jti":        randomID(),
+		"origin_jti": randomID(),
+		"event_id":   randomID(),
 	}
-	if len(t.Scopes) > 0 {
-		claims["scope"] = strings.Join(t.Scopes, " ")
+	if t.ID {
+		claims["aud"] = i.Audience
+		claims["token_use"] = "id"
+		claims["cognito:username"] = t.Subject
+	} else {
+		claims["client_id"] = i.Audience
+		claims["token_use"] = "access"
+		claims["username"] = t.Subject
+		claims["version"] = 2
+		scopes := t.Scopes
+		if scopes == nil {
+			scopes = []string{DefaultScope}
+		}
+		if len(scopes) > 0 {
+			claims["scope"] = strings.Join(scopes, " ")
+		}
 	}
 	for name, v := range t.Claims {
 		claims[name] = v

@@ -89,54 +89,67 @@ func TestOpenRefusesAKeyOthersCanRead(t *testing.T) {
 	}
 }
 
-func TestMintedTokenClaims(t *testing.T) {
+func TestMintedTokensHaveCognitosClaims(t *testing.T) {
 	iss, err := devauth.Open(t.TempDir(), devauth.Options{URL: "https://issuer.test", Audience: "app"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	issued := time.Now().Add(-time.Minute).Truncate(time.Second)
-	raw, err := iss.Mint(devauth.Token{
-		Subject:  "user-42",
-		Scopes:   []string{"todos/read", "todos/write"},
-		IssuedAt: issued,
-		TTL:      15 * time.Minute,
-		Claims:   map[string]any{"email": "a@example.com"},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	token, err := parse(t, iss, raw)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if token.Method.Alg() != "RS256" || token.Header["kid"] != iss.KeyID() {
-		t.Errorf("header = %v, want RS256 with kid %s", token.Header, iss.KeyID())
-	}
-	claims := token.Claims.(jwt.MapClaims)
+	absent := struct{}{}
 	tests := []struct {
-		claim string
-		want  any
+		name  string
+		token devauth.Token
+		want  map[string]any
 	}{
-		{"iss", "https://issuer.test"},
-		{"sub", "user-42"},
-		{"aud", "app"},
-		{"client_id", "app"},
-		{"token_use", "access"},
-		{"scope", "todos/read todos/write"},
-		{"email", "a@example.com"},
-		{"iat", float64(issued.Unix())},
-		{"nbf", float64(issued.Unix())},
-		{"exp", float64(issued.Add(15 * time.Minute).Unix())},
+		{"an access token", devauth.Token{Subject: "user-42", IssuedAt: issued, TTL: 5 * time.Minute}, map[string]any{
+			"iss": "https://issuer.test", "sub": "user-42", "client_id": "app", "aud": absent, "token_use": "access",
+			"scope": devauth.DefaultScope, "username": "user-42", "version": float64(2), "auth_time": float64(issued.Unix()),
+			"iat": float64(issued.Unix()), "exp": float64(issued.Add(5 * time.Minute).Unix()), "nbf": absent,
+		}},
+		{"an access token with other scopes and claims", devauth.Token{Subject: "user-42", Scopes: []string{"todos/read", "todos/write"},
+			Claims: map[string]any{"email": "a@example.com"}}, map[string]any{
+			"scope": "todos/read todos/write", "email": "a@example.com", "token_use": "access",
+		}},
+		{"an access token without scopes", devauth.Token{Subject: "user-42", Scopes: []string{}}, map[string]any{
+			"scope": absent, "token_use": "access",
+		}},
+		{"an ID token", devauth.Token{Subject: "user-42", ID: true, IssuedAt: issued}, map[string]any{
+			"aud": "app", "client_id": absent, "token_use": "id", "scope": absent, "cognito:username": "user-42",
+			"exp": float64(issued.Add(devauth.DefaultTTL).Unix()),
+		}},
 	}
 	for _, tt := range tests {
-		if got := claims[tt.claim]; got != tt.want {
-			t.Errorf("%s = %v, want %v", tt.claim, got, tt.want)
-		}
-	}
-	other, _ := iss.Mint(devauth.Token{Subject: "user-42"})
-	otherToken, _ := parse(t, iss, other)
-	if jti := claims["jti"]; jti == "" || jti == otherToken.Claims.(jwt.MapClaims)["jti"] {
-		t.Errorf("jti = %v twice, want a unique ID per token", jti)
+		t.Run(tt.name, func(t *testing.T) {
+			raw, err := iss.Mint(tt.token)
+			if err != nil {
+				t.Fatal(err)
+			}
+			token, err := parse(t, iss, raw)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if token.Method.Alg() != "RS256" || token.Header["kid"] != iss.KeyID() {
+				t.Errorf("header = %v, want RS256 with kid %s", token.Header, iss.KeyID())
+			}
+			claims := token.Claims.(jwt.MapClaims)
+			for name, want := range tt.want {
+				got, ok := claims[name]
+				if want == absent {
+					if ok {
+						t.Errorf("%s = %v, want none", name, got)
+					}
+				} else if got != want {
+					t.Errorf("%s = %v, want %v", name, got, want)
+				}
+			}
+			other, _ := iss.Mint(tt.token)
+			otherToken, _ := parse(t, iss, other)
+			for _, id := range []string{"jti", "origin_jti", "event_id"} {
+				if v := claims[id]; v == "" || v == otherToken.Claims.(jwt.MapClaims)[id] {
+					t.Errorf("%s = %v twice, want a unique ID per token", id, v)
+				}
+			}
+		})
 	}
 }
 
@@ -182,5 +195,5 @@ func parse(t *testing.T, iss *devauth.Issuer, raw string) (*jwt.Token, error) {
 	t.Helper()
 	return jwt.Parse(raw, func(token *jwt.Token) (any, error) {
 		return iss.PublicKeys()[token.Header["kid"].(string)], nil
-	}, jwt.WithValidMethods([]string{"RS256"}), jwt.WithIssuer(iss.URL), jwt.WithAudience(iss.Audience))
+	}, jwt.WithValidMethods([]string{"RS256"}), jwt.WithIssuer(iss.URL))
 }

@@ -145,12 +145,16 @@ func describe(err error) string {
 	return "the token is not valid"
 }
 
-// audienceMatches checks aud, or client_id for tokens such as Cognito's
-// access tokens, which have no aud.
+// audienceMatches applies API Gateway's rule: one of aud's values must be
+// an audience of the authorizer; only a token without aud, such as a
+// Cognito access token, is judged by its client_id instead. A token for
+// another app (its aud) does not pass on a client_id that names this one.
 func (a *authorizer) audienceMatches(claims jwt.MapClaims) bool {
-	aud, _ := claims.GetAudience()
-	if clientID, ok := claims["client_id"].(string); ok {
-		aud = append(aud, clientID)
+	var aud []string
+	if _, ok := claims["aud"]; ok {
+		aud, _ = claims.GetAudience()
+	} else if clientID, ok := claims["client_id"].(string); ok {
+		aud = []string{clientID}
 	}
 	return slices.ContainsFunc(aud, func(v string) bool { return slices.Contains(a.audience, v) })
 }

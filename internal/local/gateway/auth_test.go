@@ -65,6 +65,12 @@ func TestJWTAuthorizer(t *testing.T) {
 		{name: "valid token alone", authorization: valid, status: 200},
 		{name: "bearer in lower case", authorization: "bearer " + valid, status: 200},
 		{name: "client_id as audience, no aud", authorization: "Bearer " + sign(t, iss.KeyID(), rsaKeyOf(t, dir), jwt.SigningMethodRS256, merge(without("aud"), jwt.MapClaims{"client_id": "todo-app"})), status: 200},
+		{name: "aud listing ours among others", authorization: "Bearer " + sign(t, iss.KeyID(), rsaKeyOf(t, dir), jwt.SigningMethodRS256, merge(baseClaims(), jwt.MapClaims{"aud": []string{"x", "todo-app"}})), status: 200},
+		// API Gateway reads client_id only when there is no aud.
+		{name: "aud of another app, client_id ours", authorization: "Bearer " + sign(t, iss.KeyID(), rsaKeyOf(t, dir), jwt.SigningMethodRS256, merge(baseClaims(), jwt.MapClaims{"aud": "another-app", "client_id": "todo-app"})), status: 401, description: "the token does not have a valid audience"},
+		{name: "neither aud nor client_id", authorization: "Bearer " + sign(t, iss.KeyID(), rsaKeyOf(t, dir), jwt.SigningMethodRS256, without("aud")), status: 401, description: "the token does not have a valid audience"},
+		{name: "an ID token, on a route without scopes", authorization: "Bearer " + mint(t, iss, devauth.Token{Subject: "user-1", ID: true}), status: 200},
+		{name: "an ID token, on a route with scopes", method: "DELETE", path: "/todos/1", authorization: "Bearer " + mint(t, iss, devauth.Token{Subject: "user-1", ID: true}), status: 403},
 		{name: "missing header", status: 401},
 		{name: "Bearer without token", authorization: "Bearer ", status: 401, description: "the token is malformed"},
 		{name: "malformed", authorization: "Bearer abc.def", status: 401, description: "the token is malformed"},
@@ -80,7 +86,7 @@ func TestJWTAuthorizer(t *testing.T) {
 		{name: "HS256 keyed with the public key", authorization: "Bearer " + sign(t, iss.KeyID(), publicPEM, jwt.SigningMethodHS256, baseClaims()), status: 401, description: "the token's signature is invalid"},
 		{name: "scopes: none of the route's", method: "DELETE", path: "/todos/1", authorization: "Bearer " + mint(t, iss, devauth.Token{Subject: "u", Scopes: []string{"todos/read"}}), status: 403},
 		{name: "scopes: one of the route's", method: "DELETE", path: "/todos/1", authorization: "Bearer " + mint(t, iss, devauth.Token{Subject: "user-1", Scopes: []string{"todos/read", "todos/write"}}), status: 200, scopes: []string{"todos/read", "todos/write"}},
-		{name: "scopes from scp", method: "DELETE", path: "/todos/1", authorization: "Bearer " + mint(t, iss, devauth.Token{Subject: "user-1", Claims: map[string]any{"scp": []string{"todos/admin"}}}), status: 200, scopes: []string{"todos/admin"}},
+		{name: "scopes from scp", method: "DELETE", path: "/todos/1", authorization: "Bearer " + mint(t, iss, devauth.Token{Subject: "user-1", Scopes: []string{}, Claims: map[string]any{"scp": []string{"todos/admin"}}}), status: 200, scopes: []string{"todos/admin"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -160,7 +166,7 @@ func TestClaimsReachTheFunctionAsStrings(t *testing.T) {
 	want := map[string]string{
 		"sub":            "user-7",
 		"iss":            iss.URL,
-		"aud":            iss.Audience,
+		"client_id":      iss.Audience,
 		"token_use":      "access",
 		"scope":          "todos/read",
 		"iat":            itoa(int(issued.Unix())),

@@ -20,6 +20,11 @@ func LoadInclude(path string) (map[string]any, error) {
 	if err != nil {
 		return nil, fmt.Errorf("samtemplate: %w", err)
 	}
+	return ParseInclude(data, path)
+}
+
+// ParseInclude is LoadInclude of data, read from the file path names.
+func ParseInclude(data []byte, path string) (map[string]any, error) {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
 		return nil, fmt.Errorf("samtemplate: %s: %w", path, err)

@@ -4,7 +4,7 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
-	"github.com/example/serverless-todo/internal/local/intrinsics"
+	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/example/serverless-todo/internal/local/gateway"
+	"github.com/example/serverless-todo/internal/local/intrinsics"
 	"github.com/example/serverless-todo/internal/local/lambda"
 	"github.com/example/serverless-todo/internal/local/samtemplate"
 )
@@ -50,6 +51,10 @@ type Config struct {
 	CORS *gateway.CORS
 	// AccessLogFormat is the stage's access log format.
 	AccessLogFormat string
+	// OpenAPI is the OpenAPI definition as OpenAPI tools read it once
+	// CloudFormation has resolved it: the file, with the scopes of its
+	// security requirements resolved (samtemplate.ResolveScopes).
+	OpenAPI []byte
 	// Functions are the template's functions.
 	Functions []Function
 	// Tables are the template's DynamoDB tables.
@@ -211,7 +216,15 @@ func (c *Config) loadAPI(tpl *samtemplate.Template, res *intrinsics.Resolver) er
 	if loc == "" || strings.Contains(loc, "://") {
 		return fmt.Errorf("stack: %s's DefinitionBody must be an AWS::Include of a file in the repository, not %v", api.LogicalID, api.DefinitionBody)
 	}
-	doc, err := samtemplate.LoadInclude(filepath.Join(c.Dir, loc))
+	path := filepath.Join(c.Dir, loc)
+	src, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("stack: %w", err)
+	}
+	if c.OpenAPI, err = samtemplate.ResolveScopes(src, res.String); err != nil {
+		return fmt.Errorf("stack: %s: %w", loc, err)
+	}
+	doc, err := samtemplate.ParseInclude(c.OpenAPI, path)
 	if err != nil {
 		return err
 	}
@@ -227,14 +240,6 @@ func (c *Config) loadAPI(tpl *samtemplate.Template, res *intrinsics.Resolver) er
 		}
 	}
 	return nil
-}
-
-// operationMethods maps the members of an OpenAPI path item that are
-// operations to the methods of HTTP API route keys.
-var operationMethods = map[string]string{
-	"get": "GET", "put": "PUT", "post": "POST", "delete": "DELETE",
-	"options": "OPTIONS", "head": "HEAD", "patch": "PATCH",
-	"x-amazon-apigateway-any-method": "ANY",
 }
 
 // routes turns each operation of the definition into a route, as API
@@ -254,7 +259,7 @@ func routes(doc map[string]any) ([]gateway.Route, error) {
 			return nil, fmt.Errorf("path %s is a $ref, which HTTP APIs do not import", path)
 		}
 		for member, v := range ops {
-			method, isOp := operationMethods[member]
+			method, isOp := samtemplate.OperationMethods[member]
 			if !isOp {
 				continue
 			}

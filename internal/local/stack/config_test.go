@@ -30,10 +30,10 @@ func load(t *testing.T, opts stack.LoadOptions) *stack.Config {
 }
 
 // spec reads openapi.yaml with kin-openapi, a reader independent of the
-// loader's.
+// loader's, as OpenAPI tools read it: with its scopes resolved.
 func spec(t *testing.T) *openapi3.T {
 	t.Helper()
-	doc, err := openapi3.NewLoader().LoadFromFile(filepath.Join(root, "openapi.yaml"))
+	doc, err := openapi3.NewLoader().LoadFromData(load(t, stack.LoadOptions{}).OpenAPI)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,6 +60,7 @@ func TestLoadRoutesEveryOperationToItsFunction(t *testing.T) {
 			rt := gateway.Route{Key: method + " " + path, Function: m[1]}
 			if op.Security == nil || len(*op.Security) > 0 {
 				rt.Authorizer = "jwt"
+				rt.AuthorizationScopes = (*op.Security)[0]["jwt"]
 			}
 			want = append(want, rt)
 		}
@@ -267,12 +268,12 @@ func TestLoadRefusesWhatTheLocalAPICannotRun(t *testing.T) {
 		},
 		{
 			name:  "a route requiring a scheme that is not an authorizer",
-			edits: []edit{{"openapi.yaml", "      security:\n        - jwt: []\n      parameters:\n        - $ref: '#/components/parameters/IdempotencyKey'", "      security:\n        - cognito: []\n      parameters:\n        - $ref: '#/components/parameters/IdempotencyKey'"}},
+			edits: []edit{{"openapi.yaml", "      security:\n        - jwt:\n            - Ref: JwtScope\n      parameters:\n        - $ref: '#/components/parameters/IdempotencyKey'", "      security:\n        - cognito: []\n      parameters:\n        - $ref: '#/components/parameters/IdempotencyKey'"}},
 			want:  "POST /todos requires cognito, which is not a security scheme with an x-amazon-apigateway-authorizer",
 		},
 		{
 			name:  "a route with two authorizers",
-			edits: []edit{{"openapi.yaml", "      security:\n        - jwt: []\n      parameters:\n        - $ref: '#/components/parameters/IdempotencyKey'", "      security:\n        - jwt: []\n        - other: []\n      parameters:\n        - $ref: '#/components/parameters/IdempotencyKey'"}},
+			edits: []edit{{"openapi.yaml", "      security:\n        - jwt:\n            - Ref: JwtScope\n      parameters:\n        - $ref: '#/components/parameters/IdempotencyKey'", "      security:\n        - jwt: []\n        - other: []\n      parameters:\n        - $ref: '#/components/parameters/IdempotencyKey'"}},
 			want:  "POST /todos: security lists 2 requirements; an HTTP API route has one authorizer",
 		},
 		{
