@@ -21,6 +21,11 @@ import (
 	"time"
 )
 
+// NoBrowserOrigin is the one origin DynamoDB Local's CORS allow-list
+// holds: a name under .invalid, which never resolves, so no browser page
+// gets to read its answers.
+const NoBrowserOrigin = "http://dynamodb-local.invalid"
+
 // JarEnv names the environment variable that points at DynamoDBLocal.jar
 // when it is not under node_modules.
 const JarEnv = "DYNAMODB_LOCAL_JAR"
@@ -82,7 +87,9 @@ func FindJar(dir string) (string, error) {
 }
 
 // Start runs DynamoDB Local and returns once it answers HTTP requests. It
-// needs Java 17 or later on the PATH. The process ends when Stop is called,
+// needs Java 17 or later on the PATH. DynamoDB Local has no option to
+// choose the address it listens on: it takes Port on every interface of
+// the machine, the one thing the local stack cannot bind to loopback. The process ends when Stop is called,
 // and on Linux also when the calling process dies, so it never outlives a
 // test run.
 func Start(ctx context.Context, opts Options) (*Server, error) {
@@ -114,6 +121,12 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 		"-jar", jar,
 		"-port", strconv.Itoa(port),
 		"-sharedDb", "-disableTelemetry",
+		// Its CORS allow-list defaults to *, documented as public access
+		// for any web page the developer opens (the 2026-05-28 release
+		// sends no Access-Control-Allow-Origin for it all the same).
+		// Nothing is meant to reach it from a browser: allow one origin
+		// that cannot exist.
+		"-cors", NoBrowserOrigin,
 	}
 	if opts.Dir == "" {
 		args = append(args, "-inMemory")
