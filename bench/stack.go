@@ -18,6 +18,8 @@ import (
 	"github.com/example/serverless-todo/internal/local/gateway"
 	"github.com/example/serverless-todo/internal/local/lambda"
 	"github.com/example/serverless-todo/internal/local/stack"
+	"github.com/example/serverless-todo/pkg/awsconfig"
+	"github.com/example/serverless-todo/pkg/secret"
 	"github.com/example/serverless-todo/pkg/store"
 )
 
@@ -29,7 +31,9 @@ type lab struct {
 	cfg      *stack.Config
 	subjects []*subject
 	endpoint string
-	issuer   *devauth.Issuer
+	// motoEndpoint serves the secrets.
+	motoEndpoint string
+	issuer       *devauth.Issuer
 }
 
 // functions returns the template's functions and the hello and sdkfloor
@@ -47,6 +51,7 @@ func (l *lab) functions() ([]lambda.Function, error) {
 		}
 		env := maps.Clone(f.Env)
 		env[store.EnvEndpoint] = l.endpoint
+		env[awsconfig.EndpointVariable(secret.EndpointService)] = l.motoEndpoint
 		out = append(out, lambda.Function{Name: f.Name, Path: s.Host, Timeout: f.Timeout, MemoryMB: f.MemoryMB, LogFormat: f.LogFormat, Env: env})
 		memory = f.MemoryMB
 	}

@@ -2,6 +2,9 @@ package main
 
 import (
 	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
@@ -11,11 +14,14 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/example/serverless-todo/internal/testkit/apitest"
 	"github.com/example/serverless-todo/internal/testkit/dbtest"
 	"github.com/example/serverless-todo/pkg/contact"
+	"github.com/example/serverless-todo/pkg/errkind"
 	"github.com/example/serverless-todo/pkg/handler"
+	"github.com/example/serverless-todo/pkg/keys"
 	"github.com/example/serverless-todo/pkg/notify"
 	"github.com/example/serverless-todo/pkg/validate"
 )
@@ -52,12 +58,17 @@ func ok(w http.ResponseWriter, r *http.Request) {
 	w.Write([]byte(`{"status":1,"request":"5042853c-402d-4a18-abcb-168734a801de"}`))
 }
 
+// hashKey is the secret's ipHashKey in these tests.
+var hashKey = []byte("test-ip-hash-key-0123456789abcdef0123456789")
+
 // setup returns a contact handler over a new table whose notifier is the
-// one given (nil: notifications off), and a buffer holding its logs.
+// one given (nil: notifications off), allowing 100 messages per sender
+// and hour and keeping them 90 days, and a buffer holding its logs.
 func setup(t *testing.T, n notify.Notifier) (*contactHandler, *dbtest.Table, *bytes.Buffer) {
 	tbl := dbtest.NewTable(t)
 	var logs bytes.Buffer
-	return &contactHandler{store: tbl.Store(), validate: validate.New(), notifier: n,
+	settings := func(context.Context) (settings, error) { return settings{notifier: n, ipHashKey: hashKey}, nil }
+	return &contactHandler{store: tbl.Store(), validate: validate.New(), settings: settings, perHour: 100, retention: 90 * 24 * time.Hour,
 		log: handler.NewLogger(&logs), now: time.Now}, tbl, &logs
 }
 
@@ -70,6 +81,9 @@ func storedMessages(t *testing.T, tbl *dbtest.Table) []contact.Message {
 	t.Helper()
 	var out []contact.Message
 	for _, item := range tbl.Items(t) {
+		if pk, _ := item["PK"].(*types.AttributeValueMemberS); pk == nil || !strings.HasPrefix(pk.Value, keys.ContactPrefix) {
+			continue
+		}
 		var m contact.Message
 		if err := attributevalue.UnmarshalMap(item, &m); err != nil {
 			t.Fatal(err)
@@ -101,8 +115,15 @@ func TestContactStoresTheMessageAndNotifiesTheOwner(t *testing.T) {
 	}
 	m := msgs[0]
 	if resp.Body != `{"id":"`+m.ID+`"}` || m.Name != "Ann Example" || m.Email != "ann@example.com" || !strings.HasPrefix(m.Message, "Hello") ||
-		m.SourceIP != "203.0.113.7" || m.UserAgent != "apitest/1.0" || !m.Notified || m.NotifyError != "" || time.Since(m.CreatedAt) > time.Minute {
+		m.SenderHash != senderHash(hashKey, "203.0.113.7") || !m.Notified || m.NotifyError != "" || time.Since(m.CreatedAt) > time.Minute ||
+		m.ExpiresAt != m.CreatedAt.Add(90*24*time.Hour).Unix() {
 		t.Errorf("stored %+v", m)
+	}
+	// Neither the address nor the user agent is kept, anywhere.
+	for _, item := range tbl.Items(t) {
+		if b, _ := json.Marshal(item); strings.Contains(string(b), "203.0.113.7") || strings.Contains(string(b), "apitest/1.0") {
+			t.Errorf("an item keeps the sender's IP address or user agent: %s", b)
+		}
 	}
 	if s := logs.String(); strings.Contains(s, "I would like a demo") || strings.Contains(s, "SECRET") {
 		t.Errorf("the log holds the message or a Pushover secret:\n%s", s)
@@ -233,21 +254,93 @@ func TestContactRefusesBadInputAndStoresNothing(t *testing.T) {
 	}
 }
 
-func TestPushoverConfiguration(t *testing.T) {
+func TestTheSecretConfiguresNotificationsAndTheHash(t *testing.T) {
+	key := strings.Repeat("k", 64)
 	tests := []struct {
-		env     map[string]string
+		name    string
+		value   secretValue
 		enabled bool
-		wantErr bool
+		wantErr string
 	}{
-		{map[string]string{}, false, false},
-		{map[string]string{"PUSHOVER_TOKEN": "t", "PUSHOVER_USER_KEY": "u"}, true, false},
-		{map[string]string{"PUSHOVER_TOKEN": "t"}, false, true},
-		{map[string]string{"PUSHOVER_USER_KEY": "u"}, false, true},
+		{"no Pushover", secretValue{IPHashKey: key}, false, ""},
+		{"Pushover", secretValue{PushoverToken: "t", PushoverUserKey: "u", IPHashKey: key}, true, ""},
+		{"a token without user key", secretValue{PushoverToken: "tSECRET", IPHashKey: key}, false, "set both or neither"},
+		{"a user key without token", secretValue{PushoverUserKey: "uSECRET", IPHashKey: key}, false, "set both or neither"},
+		{"no hash key", secretValue{PushoverToken: "tSECRET", PushoverUserKey: "uSECRET"}, false, "ipHashKey is missing"},
+		{"a short hash key", secretValue{IPHashKey: "kSECRET"}, false, "shorter than 32"},
 	}
 	for _, tt := range tests {
-		n, err := pushover(func(k string) string { return tt.env[k] })
-		if (n != nil) != tt.enabled || (err != nil) != tt.wantErr {
-			t.Errorf("%v: notifier %v, err %v", tt.env, n, err)
+		t.Run(tt.name, func(t *testing.T) {
+			s, err := tt.value.settings("https://pushover.test")
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) || strings.Contains(err.Error(), "SECRET") {
+					t.Errorf("err = %v, want one saying %q and quoting no value", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil || (s.notifier != nil) != tt.enabled || string(s.ipHashKey) != key {
+				t.Errorf("settings %+v, err %v", s, err)
+			}
+		})
+	}
+}
+
+func TestASenderOverTheHourlyLimitGets429AndStoresNothing(t *testing.T) {
+	pushover := newFakePushover(t, ok)
+	h, tbl, _ := setup(t, &notify.Pushover{Token: token, UserKey: userKey, URL: pushover.srv.URL})
+	h.perHour = 2
+	clock := time.Date(2026, 12, 2, 14, 59, 20, 0, time.UTC)
+	h.now = func() time.Time { return clock }
+	from := func(ip, b string) apitest.Request {
+		r := post(b)
+		r.SourceIP = ip
+		return r
+	}
+	spam := `{"name":"Bot","email":"bot@spam.example","message":"Pills","website":"x"}`
+	for i, tt := range []struct {
+		req    apitest.Request
+		status int
+	}{
+		{from("198.51.100.1", body), 202},
+		{from("198.51.100.1", `{"name":""}`), 400}, // refused input does not count
+		{from("198.51.100.1", spam), 202},          // nor does spam
+		{from("198.51.100.1", body), 202},
+		{from("198.51.100.1", body), 429},
+		{from("198.51.100.1", body), 429},
+		{from("198.51.100.2", body), 202}, // another sender has a limit of their own
+	} {
+		resp := apitest.Invoke(t, h.handle, tt.req)
+		if resp.StatusCode != tt.status {
+			t.Fatalf("message %d: status %d %s, want %d", i, resp.StatusCode, resp.Body, tt.status)
 		}
+		if tt.status == 429 {
+			p := apitest.Problem(t, resp, 429)
+			if resp.Headers["Retry-After"] != "40" || !strings.Contains(p.Detail, "Retry-After") {
+				t.Errorf("429 with Retry-After %q and %+v, want the 40 seconds left in the hour", resp.Headers["Retry-After"], p)
+			}
+		}
+	}
+	if n := len(storedMessages(t, tbl)); n != 3 {
+		t.Errorf("%d messages stored, want 3: none of the refused", n)
+	}
+	if n := len(pushover.forms); n != 3 {
+		t.Errorf("%d notifications, want 3", n)
+	}
+	// The next hour, the sender may send again.
+	clock = clock.Add(time.Minute)
+	if resp := apitest.Invoke(t, h.handle, from("198.51.100.1", body)); resp.StatusCode != 202 {
+		t.Errorf("in the next hour: %d %s, want 202", resp.StatusCode, resp.Body)
+	}
+}
+
+func TestContactFailsWithoutItsSecretAndStoresNothing(t *testing.T) {
+	h, tbl, _ := setup(t, nil)
+	h.settings = func(context.Context) (settings, error) {
+		return settings{}, fmt.Errorf("secret: reading x: %w", errkind.ErrUnavailable)
+	}
+	resp := apitest.Invoke(t, h.handle, post(body))
+	apitest.Problem(t, resp, 503)
+	if n := len(tbl.Items(t)); n != 0 {
+		t.Errorf("%d items stored", n)
 	}
 }

@@ -9,12 +9,30 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
+	"sync"
 	"time"
 
 	"github.com/example/serverless-todo/pkg/handler"
 	"github.com/example/serverless-todo/pkg/notify"
+	"github.com/example/serverless-todo/pkg/secret"
 	"github.com/example/serverless-todo/pkg/store"
 	"github.com/example/serverless-todo/pkg/validate"
+)
+
+// Environment variables the function reads, beside the ones its packages
+// read.
+const (
+	// EnvSecret names its secret: an ARN in AWS, a name locally.
+	EnvSecret = "CONTACT_SECRET"
+	// EnvPushoverURL points notifications at another Pushover API, like
+	// the tests' fake; it is never set in AWS.
+	EnvPushoverURL = "PUSHOVER_API_URL"
+	// EnvLimitPerHour is how many messages one sender may store in an
+	// hour (template.yaml's ContactLimitPerHour), and EnvRetentionDays how
+	// many days a message is kept (ContactRetentionDays).
+	EnvLimitPerHour  = "CONTACT_LIMIT_PER_HOUR"
+	EnvRetentionDays = "CONTACT_RETENTION_DAYS"
 )
 
 func main() {
@@ -25,29 +43,85 @@ func main() {
 }
 
 func run(ctx context.Context, getenv func(string) string, stdout io.Writer) error {
+	perHour, err := positive(getenv, EnvLimitPerHour)
+	if err != nil {
+		return err
+	}
+	days, err := positive(getenv, EnvRetentionDays)
+	if err != nil {
+		return err
+	}
 	db, err := store.Open(ctx, getenv)
 	if err != nil {
 		return err
 	}
-	notifier, err := pushover(getenv)
+	sec, err := secret.Open(getenv, getenv(EnvSecret))
 	if err != nil {
 		return err
 	}
+	// Read during init, beside the store's warm-up: the first request
+	// then finds the value, or reads it again if this failed.
+	go sec.String(context.WithoutCancel(ctx))
 	log := handler.NewLogger(stdout)
-	h := &contactHandler{store: db, validate: validate.New(), notifier: notifier, log: log, now: time.Now}
+	h := &contactHandler{store: db, validate: validate.New(), settings: settingsFrom(sec, getenv(EnvPushoverURL)),
+		perHour: perHour, retention: time.Duration(days) * 24 * time.Hour, log: log, now: time.Now}
 	return handler.Start(ctx, getenv, log, h.handle)
 }
 
-// pushover returns the Pushover notifier the environment configures, or nil
-// when it configures none. Half a configuration is an error: it would look
-// like notifications are on while none could ever be sent.
-func pushover(getenv func(string) string) (notify.Notifier, error) {
-	token, user := getenv("PUSHOVER_TOKEN"), getenv("PUSHOVER_USER_KEY")
-	switch {
-	case token == "" && user == "":
-		return nil, nil
-	case token == "" || user == "":
-		return nil, errors.New("set both PUSHOVER_TOKEN and PUSHOVER_USER_KEY, or neither")
+// positive reads a whole number of at least 1 from the environment.
+func positive(getenv func(string) string, name string) (int, error) {
+	n, err := strconv.Atoi(getenv(name))
+	if err != nil || n < 1 {
+		return 0, fmt.Errorf("contact: %s must be a whole number of at least 1, not %q", name, getenv(name))
 	}
-	return &notify.Pushover{Token: token, UserKey: user, URL: getenv("PUSHOVER_API_URL")}, nil
+	return n, nil
+}
+
+// secretValue is the JSON object in the function's secret.
+type secretValue struct {
+	PushoverToken   string `json:"pushoverToken"`
+	PushoverUserKey string `json:"pushoverUserKey"`
+	IPHashKey       string `json:"ipHashKey"`
+}
+
+// settingsFrom returns the function that gives the handler its settings,
+// read from sec on first use and kept once read.
+func settingsFrom(sec *secret.Secret, pushoverURL string) func(context.Context) (settings, error) {
+	var mu sync.Mutex
+	var kept *settings
+	return func(ctx context.Context) (settings, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		if kept != nil {
+			return *kept, nil
+		}
+		var v secretValue
+		if err := sec.JSON(ctx, &v); err != nil {
+			return settings{}, err
+		}
+		s, err := v.settings(pushoverURL)
+		if err != nil {
+			return settings{}, err
+		}
+		kept = &s
+		return s, nil
+	}
+}
+
+// settings checks the secret's value. Half a Pushover configuration is an
+// error: it would look like notifications are on while none could ever be
+// sent. The errors name what is missing, never a value.
+func (v secretValue) settings(pushoverURL string) (settings, error) {
+	if len(v.IPHashKey) < 32 {
+		return settings{}, errors.New("contact: the secret's ipHashKey is missing or shorter than 32 characters")
+	}
+	s := settings{ipHashKey: []byte(v.IPHashKey)}
+	switch {
+	case v.PushoverToken == "" && v.PushoverUserKey == "":
+	case v.PushoverToken == "" || v.PushoverUserKey == "":
+		return settings{}, errors.New("contact: the secret has one of pushoverToken and pushoverUserKey: set both or neither")
+	default:
+		s.notifier = &notify.Pushover{Token: v.PushoverToken, UserKey: v.PushoverUserKey, URL: pushoverURL}
+	}
+	return s, nil
 }

@@ -35,15 +35,19 @@ func (f *Form) Validate(v interface{ Struct(s any) error }) error {
 // IsSpam reports whether the spam trap was filled in.
 func (f *Form) IsSpam() bool { return strings.TrimSpace(f.Website) != "" }
 
-// Message is a stored contact message.
+// Message is a stored contact message: what the sender wrote, and what
+// abuse handling needs, which is not their IP address but a keyed hash of
+// it (SenderHash): it tells messages of one sender apart from others'
+// without saying who sent them. It is deleted at ExpiresAt.
 type Message struct {
-	ID        string    `dynamodbav:"id"`
-	Name      string    `dynamodbav:"name"`
-	Email     string    `dynamodbav:"email"`
-	Message   string    `dynamodbav:"message"`
-	CreatedAt time.Time `dynamodbav:"createdAt"`
-	SourceIP  string    `dynamodbav:"sourceIp"`
-	UserAgent string    `dynamodbav:"userAgent"`
+	ID         string    `dynamodbav:"id"`
+	Name       string    `dynamodbav:"name"`
+	Email      string    `dynamodbav:"email"`
+	Message    string    `dynamodbav:"message"`
+	CreatedAt  time.Time `dynamodbav:"createdAt"`
+	SenderHash string    `dynamodbav:"senderHash"`
+	// ExpiresAt is the table's time to live, in Unix seconds.
+	ExpiresAt int64 `dynamodbav:"expiresAt"`
 	// Notified records whether the owner was told; NotifyError says why not
 	// when a notification was attempted and failed.
 	Notified    bool   `dynamodbav:"notified"`

@@ -5,7 +5,10 @@
 // without the code that produces them.
 package errkind
 
-import "errors"
+import (
+	"errors"
+	"time"
+)
 
 var (
 	// ErrNotFound: the item does not exist (in the caller's partition).
@@ -30,4 +33,21 @@ var (
 	// ErrOutcomeUnknown: a write got no answer, so it may or may not have been
 	// made. Errors of this kind are of kind ErrUnavailable too.
 	ErrOutcomeUnknown = errors.New("the write may or may not have been made")
+	// ErrRateLimited: the caller sent more than a limit allows in a window
+	// of time. Errors of this kind say when the window ends with
+	// RetryAfter.
+	ErrRateLimited = errors.New("rate limit reached")
+	// ErrQuotaReached: the caller keeps as much as it may; it must delete
+	// something before it stores more.
+	ErrQuotaReached = errors.New("quota reached")
 )
+
+// RetryAfter is an error that a retry after After may not meet again.
+type RetryAfter struct {
+	Err   error
+	After time.Duration
+}
+
+func (e *RetryAfter) Error() string { return e.Err.Error() + " (retry after " + e.After.String() + ")" }
+
+func (e *RetryAfter) Unwrap() error { return e.Err }

@@ -7,22 +7,28 @@
 //	deleted todo      USER#<owner>      TOMBSTONE#<ulid>
 //	idempotency key   USER#<owner>      IDEMPOTENCY#<key>
 //	contact message   CONTACT#<ulid>    CONTACT
+//	contact limit     CONTACTLIMIT#<h>  HOUR#<yyyy-mm-ddThh>
 //
 // A user's todos and idempotency records share the user's partition, so one
 // Query with a key condition on that partition can never see another user's
-// data.
+// data. A contact limit counts the messages of one sender (h, the keyed
+// hash of their IP address) in one hour.
 package keys
 
-import "strings"
+import (
+	"strings"
+	"time"
+)
 
 // Prefixes of the key values. TodoPrefix is also the begins_with condition
 // that lists a user's todos and nothing else of theirs.
 const (
-	UserPrefix        = "USER#"
-	TodoPrefix        = "TODO#"
-	TombstonePrefix   = "TOMBSTONE#"
-	IdempotencyPrefix = "IDEMPOTENCY#"
-	ContactPrefix     = "CONTACT#"
+	UserPrefix         = "USER#"
+	TodoPrefix         = "TODO#"
+	TombstonePrefix    = "TOMBSTONE#"
+	IdempotencyPrefix  = "IDEMPOTENCY#"
+	ContactPrefix      = "CONTACT#"
+	ContactLimitPrefix = "CONTACTLIMIT#"
 	// ContactSK is the sort key of every contact message: each message has
 	// a partition of its own.
 	ContactSK = "CONTACT"
@@ -49,3 +55,11 @@ func IdempotencySK(key string) string { return IdempotencyPrefix + key }
 
 // ContactPK is the partition key of the contact message with the given ULID.
 func ContactPK(id string) string { return ContactPrefix + id }
+
+// ContactLimitPK is the partition key of the contact limits of the sender
+// whose IP address hashes to sender.
+func ContactLimitPK(sender string) string { return ContactLimitPrefix + sender }
+
+// ContactLimitSK is the sort key of the limit of the hour that starts at
+// hour, in UTC.
+func ContactLimitSK(hour time.Time) string { return "HOUR#" + hour.UTC().Format("2006-01-02T15") }

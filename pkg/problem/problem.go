@@ -20,6 +20,9 @@ type Problem struct {
 	Status int          `json:"status"`
 	Detail string       `json:"detail,omitempty"`
 	Errors []FieldError `json:"errors,omitempty"`
+	// RetryAfter is the Retry-After header's seconds for a 429, 0 for
+	// none.
+	RetryAfter int `json:"-"`
 }
 
 // FieldError names one input that was wrong, as the client spells it: a JSON

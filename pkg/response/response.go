@@ -6,11 +6,13 @@ package response
 import (
 	"encoding/json"
 	"errors"
-	"github.com/example/serverless-todo/pkg/errkind"
+	"math"
 	"net/http"
+	"strconv"
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/example/serverless-todo/pkg/errkind"
 	"github.com/example/serverless-todo/pkg/problem"
 )
 
@@ -40,7 +42,10 @@ func Problem(p *problem.Problem) events.APIGatewayV2HTTPResponse {
 	body, _ := json.Marshal(p) // a Problem always marshals
 	resp := Empty(p.Status)
 	resp.Headers["Content-Type"] = problem.ContentType
-	if p.Status == http.StatusServiceUnavailable {
+	switch {
+	case p.RetryAfter > 0:
+		resp.Headers["Retry-After"] = strconv.Itoa(p.RetryAfter)
+	case p.Status == http.StatusServiceUnavailable:
 		resp.Headers["Retry-After"] = RetryAfterSeconds
 	}
 	resp.Body = string(body)
@@ -67,6 +72,16 @@ func ProblemFor(err error) *problem.Problem {
 		return problem.New(http.StatusConflict, "A concurrent request changed the same data. Retry.")
 	case errors.Is(err, errkind.ErrInvalidCursor):
 		return problem.InvalidField("cursor", "is not a cursor this API gave you")
+	case errors.Is(err, errkind.ErrRateLimited):
+		p := problem.New(http.StatusTooManyRequests, "Too many requests from you. Retry after the time Retry-After says.")
+		p.RetryAfter = 1
+		var ra *errkind.RetryAfter
+		if errors.As(err, &ra) {
+			p.RetryAfter = max(1, int(math.Ceil(ra.After.Seconds())))
+		}
+		return p
+	case errors.Is(err, errkind.ErrQuotaReached):
+		return problem.New(http.StatusForbidden, "You have reached your quota of todos. Delete some before you create more.")
 	case errors.Is(err, errkind.ErrOutcomeUnknown):
 		return problem.New(http.StatusServiceUnavailable, "The service is busy, and the change may or may not have been made. "+
 			"Retry the same request after a moment: with the same Idempotency-Key or If-Match, the retry reports the first one's outcome and never applies it twice.")

@@ -110,22 +110,24 @@ func TestRetriedWritesAnswerAsTheirFirstAttemptCommitted(t *testing.T) {
 			}
 			wantItems(t, tbl, 3)
 		}},
-		{"a contact message", "PutItem", "", faultproxy.DropAnswer, func(t *testing.T, s *store.Store, tbl *dbtest.Table, _ todo.Todo) {
+		// With a limit of one message, a retry that counted its first
+		// attempt again would be refused.
+		{"a contact message and its sender's count", "TransactWriteItems", "", faultproxy.DropAnswer, func(t *testing.T, s *store.Store, tbl *dbtest.Table, _ todo.Todo) {
 			m := contact.Message{ID: ulid.Make().String(), Name: "Ann", Email: "ann@example.com", Message: "Hi", CreatedAt: time.Now()}
-			if err := s.PutContact(ctx, m); err != nil {
+			if err := s.PutContact(ctx, m, store.ContactLimit{Sender: "s1", PerHour: 1}); err != nil {
 				t.Fatalf("PutContact: %v", err)
 			}
-			wantItems(t, tbl, 2)
+			wantItems(t, tbl, 3)
 		}},
 		{"a contact message's notification outcome", "UpdateItem", "", faultproxy.DropAnswer, func(t *testing.T, s *store.Store, tbl *dbtest.Table, _ todo.Todo) {
 			m := contact.Message{ID: ulid.Make().String(), Name: "Ann", Email: "ann@example.com", Message: "Hi", CreatedAt: time.Now()}
-			if err := s.PutContact(ctx, m); err != nil {
+			if err := s.PutContact(ctx, m, store.ContactLimit{Sender: "s1", PerHour: 1}); err != nil {
 				t.Fatal(err)
 			}
 			if err := s.SetContactNotified(ctx, m.ID, true, ""); err != nil {
 				t.Fatalf("SetContactNotified: %v", err)
 			}
-			wantItems(t, tbl, 2)
+			wantItems(t, tbl, 3)
 		}},
 	}
 	for _, tt := range tests {

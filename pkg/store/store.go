@@ -61,10 +61,11 @@ const TombstoneTTL = 30 * 24 * time.Hour
 // Item types, stored in each item's type attribute so that a look at the
 // table (or an export) tells the items apart without parsing keys.
 const (
-	typeTodo        = "todo"
-	typeTombstone   = "tombstone"
-	typeIdempotency = "idempotency"
-	typeContact     = "contact"
+	typeTodo         = "todo"
+	typeTombstone    = "tombstone"
+	typeIdempotency  = "idempotency"
+	typeContact      = "contact"
+	typeContactLimit = "contactLimit"
 )
 
 // Store is the table. Build it once per process with New, or Open.

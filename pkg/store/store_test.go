@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"github.com/example/serverless-todo/pkg/errkind"
 	"slices"
+	"strconv"
 	"testing"
 	"time"
 
@@ -459,18 +460,30 @@ func putPending(t *testing.T, tbl *dbtest.Table, owner, key, hash string, lockUn
 func TestContactMessages(t *testing.T) {
 	tbl := dbtest.NewTable(t)
 	s := tbl.Store()
-	m := contact.Message{ID: ulid.Make().String(), Name: "Ann", Email: "ann@example.com", Message: "Hi", CreatedAt: time.Now().UTC(), SourceIP: "203.0.113.1", UserAgent: "curl"}
-	if err := s.PutContact(ctx, m); err != nil {
+	now := time.Now().UTC()
+	m := contact.Message{ID: ulid.Make().String(), Name: "Ann", Email: "ann@example.com", Message: "Hi", CreatedAt: now, SenderHash: "s1", ExpiresAt: now.Add(time.Hour).Unix()}
+	if err := s.PutContact(ctx, m, store.ContactLimit{Sender: "s1", PerHour: 5}); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.SetContactNotified(ctx, m.ID, false, "pushover: HTTP 500"); err != nil {
 		t.Fatal(err)
 	}
 	items := tbl.Items(t)
-	if len(items) != 1 {
-		t.Fatalf("%d items", len(items))
+	if len(items) != 2 {
+		t.Fatalf("%d items, want the message and its sender's count", len(items))
 	}
-	item := items[0]
+	byPK := map[string]map[string]types.AttributeValue{}
+	for _, it := range items {
+		byPK[it["PK"].(*types.AttributeValueMemberS).Value] = it
+	}
+	limit := byPK["CONTACTLIMIT#s1"]
+	hour := now.Truncate(time.Hour)
+	if limit == nil || limit["SK"].(*types.AttributeValueMemberS).Value != keys.ContactLimitSK(hour) ||
+		limit["count"].(*types.AttributeValueMemberN).Value != "1" ||
+		limit["expiresAt"].(*types.AttributeValueMemberN).Value != strconv.FormatInt(hour.Add(2*time.Hour).Unix(), 10) {
+		t.Errorf("the sender's count is %v, want 1 for this hour, expiring an hour after it", limit)
+	}
+	item := byPK["CONTACT#"+m.ID]
 	if pk := item["PK"].(*types.AttributeValueMemberS).Value; pk != "CONTACT#"+m.ID {
 		t.Errorf("PK = %q", pk)
 	}
@@ -483,7 +496,7 @@ func TestContactMessages(t *testing.T) {
 	if err := s.SetContactNotified(ctx, ulid.Make().String(), true, ""); !errors.Is(err, errkind.ErrNotFound) {
 		t.Errorf("marking a missing message: err = %v, want errkind.ErrNotFound", err)
 	}
-	if n := len(tbl.Items(t)); n != 1 {
+	if n := len(tbl.Items(t)); n != 2 {
 		t.Errorf("marking a missing message created an item")
 	}
 }

@@ -35,7 +35,7 @@ var checks = []check{
 	{"access log", checkAccessLog},
 	{"cors", checkCORS},
 	{"authorizer", checkAuthorizer},
-	{"pushover", checkPushover},
+	{"secrets", checkSecrets},
 	{"table", checkTable},
 	{"api", checkAPI},
 }
@@ -256,7 +256,7 @@ func checkIAM(r *repo) []string {
 	table := map[string]any{"Fn::GetAtt": []any{tableID, "Arn"}}
 	for _, id := range sortedKeys(r.functions) {
 		fn := r.functions[id]
-		var needs []string
+		var needs, secretNeeds []string
 		var derived bool
 		if folder := r.recipe(id).folder; folder != "" {
 			l := r.code.of(folder)
@@ -264,6 +264,15 @@ func checkIAM(r *repo) []string {
 				p.add("%s: cannot tell what its code calls: %v", id, l.err)
 			} else {
 				needs, derived = slices.DeleteFunc(slices.Clone(l.actions), func(a string) bool { return !strings.HasPrefix(a, "dynamodb:") }), true
+				secretNeeds = slices.DeleteFunc(slices.Clone(l.actions), func(a string) bool { return !strings.HasPrefix(a, "secretsmanager:") })
+			}
+		}
+		// The secrets the function is told of, by its environment: the only
+		// ones its role may read.
+		var secrets []any
+		for _, v := range fn.Environment {
+			if sid := refID(v); r.tpl.Resources[sid].Type == samtemplate.TypeSecret {
+				secrets = append(secrets, map[string]any{"Ref": sid})
 			}
 		}
 		if fn.Policies != nil {
@@ -286,7 +295,7 @@ func checkIAM(r *repo) []string {
 			p.add("%s: role %s has managed policies %v", id, roleID, role.ManagedPolicyArns)
 		}
 		logs := map[string]any{"Fn::GetAtt": []any{refID(fn.LogGroup), "Arn"}}
-		var tableGot, logsGot, traceGot []string
+		var tableGot, secretGot, logsGot, traceGot []string
 		for _, pol := range role.Policies {
 			for _, s := range pol.Statements {
 				if s.Effect != "Allow" || len(s.NotActions) > 0 || len(s.NotResources) > 0 {
@@ -299,6 +308,11 @@ func checkIAM(r *repo) []string {
 						tableGot = append(tableGot, action)
 						if !reflect.DeepEqual(s.Resources, []any{table}) {
 							p.add("%s: may call %s on %v, not only on the table", id, action, s.Resources)
+						}
+					case strings.HasPrefix(action, "secretsmanager:"):
+						secretGot = append(secretGot, action)
+						if len(s.Resources) == 0 || !sameItems(s.Resources, secrets) {
+							p.add("template.yaml: %s: may call %s on %v, not only on the secrets its environment names (%v)", id, action, s.Resources, secrets)
 						}
 					case strings.HasPrefix(action, "logs:"):
 						logsGot = append(logsGot, action)
@@ -324,7 +338,10 @@ func checkIAM(r *repo) []string {
 			grants = append(grants, struct {
 				what      string
 				got, want []string
-			}{"the table", tableGot, needs})
+			}{"the table", tableGot, needs}, struct {
+				what      string
+				got, want []string
+			}{"its secrets", secretGot, secretNeeds})
 		}
 		for _, grant := range grants {
 			extra, missing := sameSet(grant.got, grant.want)
@@ -337,6 +354,19 @@ func checkIAM(r *repo) []string {
 		}
 	}
 	return p
+}
+
+// sameItems reports whether a and b hold the same values, in any order.
+func sameItems(a, b []any) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for _, x := range a {
+		if !slices.ContainsFunc(b, func(y any) bool { return reflect.DeepEqual(x, y) }) {
+			return false
+		}
+	}
+	return true
 }
 
 // checkLogs: each function logs to a log group of its own that keeps logs
@@ -553,36 +583,42 @@ func checkAuthorizer(r *repo) []string {
 	return p
 }
 
-// checkPushover: the Pushover secrets are NoEcho parameters that reach the
-// contact function's environment and nothing else.
-func checkPushover(r *repo) []string {
+// checkSecrets: the Pushover credentials are NoEcho parameters, and a
+// NoEcho parameter reaches a Secrets Manager secret and nothing else: no
+// function's configuration, which anyone allowed
+// lambda:GetFunctionConfiguration reads in clear, no other resource, no
+// output. A function gets the secret's ARN, never its value.
+func checkSecrets(r *repo) []string {
 	var p problems
-	for variable, param := range pushoverParameters {
-		if par, ok := r.tpl.Parameters[param]; !ok || !par.NoEcho {
-			p.add("parameter %s does not exist or is not NoEcho", param)
+	for _, name := range secretParameters {
+		if par, ok := r.tpl.Parameters[name]; !ok || !par.NoEcho {
+			p.add("parameter %s does not exist or is not NoEcho", name)
+		}
+	}
+	for _, name := range sortedKeys(r.tpl.Parameters) {
+		if !r.tpl.Parameters[name].NoEcho {
+			continue
 		}
 		for _, id := range sortedKeys(r.functions) {
-			v, has := r.functions[id].Environment[variable]
-			switch {
-			case id == contactFunction && refID(v) != param:
-				p.add("%s: %s is %v, want Ref %s", id, variable, v, param)
-			case id != contactFunction && has:
-				p.add("%s: has %s, which only %s may see", id, variable, contactFunction)
+			for variable, v := range r.functions[id].Environment {
+				if refersTo(v, name) {
+					p.add("template.yaml: %s: its environment variable %s holds the NoEcho parameter %s: keep it in an AWS::SecretsManager::Secret and give the function the secret's Ref", id, variable, name)
+				}
 			}
 		}
 		for _, id := range sortedKeys(r.tpl.Resources) {
 			res := r.tpl.Resources[id]
+			if res.Type == samtemplate.TypeSecret || res.Type == samtemplate.TypeFunction {
+				continue
+			}
 			for prop, v := range res.Properties {
-				if id == contactFunction && prop == "Environment" {
-					continue
-				}
-				if refersTo(v, param) {
-					p.add("%s: %s passes %s on", id, prop, param)
+				if refersTo(v, name) {
+					p.add("template.yaml: %s: %s passes the NoEcho parameter %s on; only a secret may hold it", id, prop, name)
 				}
 			}
 		}
-		if refersTo(r.tpl.Outputs, param) {
-			p.add("an output reveals %s", param)
+		if refersTo(r.tpl.Outputs, name) {
+			p.add("template.yaml: an output reveals %s", name)
 		}
 	}
 	return p

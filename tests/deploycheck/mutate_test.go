@@ -264,13 +264,37 @@ func TestChecksCatchDrift(t *testing.T) {
 		{
 			name:  "a Pushover secret reaching every function",
 			edits: []edit{{"template.yaml", "        TABLE_NAME: !Ref TodoTable\n", "        TABLE_NAME: !Ref TodoTable\n        PUSHOVER_TOKEN: !Ref PushoverToken\n"}},
-			check: "pushover",
-			want:  "CreateTodoFunction: has PUSHOVER_TOKEN, which only ContactFunction may see",
+			check: "secrets",
+			want:  "template.yaml: CreateTodoFunction: its environment variable PUSHOVER_TOKEN holds the NoEcho parameter PushoverToken",
+		},
+		{
+			name:  "a Pushover secret in the contact function's configuration again",
+			edits: []edit{{"template.yaml", "          CONTACT_SECRET: !Ref ContactSecret\n", "          CONTACT_SECRET: !Ref ContactSecret\n          PUSHOVER_USER_KEY: !Ref PushoverUserKey\n"}},
+			check: "secrets",
+			want:  "template.yaml: ContactFunction: its environment variable PUSHOVER_USER_KEY holds the NoEcho parameter PushoverUserKey",
+		},
+		{
+			name:  "a role that reads every secret",
+			edits: []edit{{"template.yaml", "                  - secretsmanager:GetSecretValue\n                Resource: !Ref ContactSecret\n", "                  - secretsmanager:GetSecretValue\n                Resource: '*'\n"}},
+			check: "iam",
+			want:  "template.yaml: ContactFunction: may call secretsmanager:GetSecretValue on [*], not only on the secrets its environment names",
+		},
+		{
+			name:  "a role that cannot read the function's secret",
+			edits: []edit{{"template.yaml", "              - Sid: Secret\n                Effect: Allow\n                Action:\n                  - secretsmanager:GetSecretValue\n                Resource: !Ref ContactSecret\n", ""}},
+			check: "iam",
+			want:  "template.yaml: ContactFunction: ContactFunctionRole may not call [secretsmanager:GetSecretValue] on its secrets, which its code calls",
+		},
+		{
+			name:  "a Pushover secret in an output",
+			edits: []edit{{"template.yaml", "Outputs:\n", "Outputs:\n  Leak:\n    Value: !Ref PushoverToken\n"}},
+			check: "secrets",
+			want:  "template.yaml: an output reveals PushoverToken",
 		},
 		{
 			name:  "a Pushover secret echoed",
-			edits: []edit{{"template.yaml", "    NoEcho: true\n    Description: Pushover user key", "    NoEcho: false\n    Description: Pushover user key"}},
-			check: "pushover",
+			edits: []edit{{"template.yaml", "    NoEcho: true\n    AllowedPattern: '^[A-Za-z0-9]*$'\n    ConstraintDescription: must be letters and digits, as Pushover's keys are", "    NoEcho: false\n    AllowedPattern: '^[A-Za-z0-9]*$'\n    ConstraintDescription: must be letters and digits, as Pushover's keys are"}},
+			check: "secrets",
 			want:  "parameter PushoverUserKey does not exist or is not NoEcho",
 		},
 		{

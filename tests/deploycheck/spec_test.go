@@ -17,8 +17,6 @@ const (
 	definitionLocation = "./openapi.yaml"
 	// securityScheme is the OpenAPI security scheme of the JWT authorizer.
 	securityScheme = "jwt"
-	// contactFunction receives the Pushover secrets, and no other.
-	contactFunction = "ContactFunction"
 	// gatewayTimeout is API Gateway's limit for an HTTP API integration, in
 	// seconds; a function must give up before it.
 	gatewayTimeout = 30
@@ -52,9 +50,6 @@ var (
 	corsExposeHeaders = []string{"ETag", "Location", "Idempotent-Replayed", "Retry-After"}
 )
 
-// pushoverParameters are the NoEcho parameters only the contact function
-// may see, by the environment variable that carries each.
-var pushoverParameters = map[string]string{
-	"PUSHOVER_TOKEN":    "PushoverToken",
-	"PUSHOVER_USER_KEY": "PushoverUserKey",
-}
+// secretParameters are the parameters that carry secrets: NoEcho, and
+// kept in Secrets Manager.
+var secretParameters = []string{"PushoverToken", "PushoverUserKey"}

@@ -95,7 +95,7 @@ func TestContactFormIsAcceptedAndNotified(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			a := startAPI(t, map[string]string{"PushoverToken": "app-token", "PushoverUserKey": "user-key"}, func(cfg *stack.Config) {
+			a := startAPI(t, map[string]string{"PushoverToken": "apptoken123", "PushoverUserKey": "userkey456"}, func(cfg *stack.Config) {
 				cfg.Function("ContactFunction").Env["PUSHOVER_API_URL"] = tt.url
 			})
 			start := time.Now()
@@ -121,9 +121,18 @@ func TestContactFormIsAcceptedAndNotified(t *testing.T) {
 				(stored["notifyError"] != nil) == tt.notified {
 				t.Errorf("stored message %v: want it notified = %v, with a notifyError when not", stored, tt.notified)
 			}
-			for _, secret := range []string{"app-token", "user-key", "Could it sort todos by due date?"} {
+			for _, secret := range []string{"apptoken123", "userkey456", "Could it sort todos by due date?"} {
 				if strings.Contains(a.log.String(), secret) {
 					t.Errorf("the log holds %q", secret)
+				}
+			}
+			// The Pushover values reach the function through its secret,
+			// not its configuration.
+			for _, f := range a.cfg.Functions {
+				for k, v := range f.Env {
+					if strings.Contains(v, "apptoken123") || strings.Contains(v, "userkey456") {
+						t.Errorf("%s's configuration holds a Pushover value in %s", f.Name, k)
+					}
 				}
 			}
 			if !tt.notified {
@@ -132,7 +141,7 @@ func TestContactFormIsAcceptedAndNotified(t *testing.T) {
 			}
 			select {
 			case form := <-fake.received:
-				for k, want := range map[string]string{"token": "app-token", "user": "user-key", "title": "Contact form: Ada Lovelace"} {
+				for k, want := range map[string]string{"token": "apptoken123", "user": "userkey456", "title": "Contact form: Ada Lovelace"} {
 					if form.Get(k) != want {
 						t.Errorf("notification %s = %q, want %q", k, form.Get(k), want)
 					}

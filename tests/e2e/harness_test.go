@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -31,6 +32,7 @@ import (
 	"github.com/example/serverless-todo/internal/testkit/dbtest"
 	"github.com/example/serverless-todo/internal/testkit/lambdatest"
 	"github.com/example/serverless-todo/internal/testkit/logsink"
+	"github.com/example/serverless-todo/internal/testkit/mototest"
 )
 
 // root is the repository, seen from this package's folder.
@@ -63,6 +65,7 @@ func run(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, "e2e:", err)
 		return 1
 	}
+	defer mototest.Stop()
 	code := dbtest.Run(m)
 	if report := os.Getenv("RELIABILITY_REPORT"); report != "" && code == 0 {
 		if err := writeReliability(report, os.Getenv("RELIABILITY_FUZZ_LOG"), os.Getenv("RELIABILITY_FUZZTIME")); err != nil {
@@ -134,9 +137,14 @@ func startAPI(t *testing.T, params map[string]string, configure func(*stack.Conf
 // startAPIOn is startAPI with the DynamoDB at endpoint.
 func startAPIOn(t *testing.T, endpoint string, params map[string]string, configure func(*stack.Config)) *api {
 	t.Helper()
+	// The contact form's per-sender limit counts every message from the
+	// tests, which all come from 127.0.0.1; the test of the limit sets its
+	// own.
+	withDefaults := map[string]string{"ContactLimitPerHour": "1000"}
+	maps.Copy(withDefaults, params)
 	cfg, err := stack.Load(root, stack.LoadOptions{
-		Parameters:  params,
-		TablePrefix: "e2e-" + strings.ToLower(rand.Text()[:10]) + "-",
+		Parameters: withDefaults,
+		NamePrefix: "e2e-" + strings.ToLower(rand.Text()[:10]) + "-",
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -151,6 +159,7 @@ func startAPIOn(t *testing.T, endpoint string, params map[string]string, configu
 	a.Stack, err = stack.Start(t.Context(), cfg, stack.Options{
 		StateDir:         a.state,
 		DynamoDBEndpoint: endpoint,
+		MotoEndpoint:     mototest.Endpoint(t),
 		Log:              a.log,
 	})
 	if err != nil {

@@ -97,8 +97,8 @@ func TestLogsHoldNoTokensMessagesOrKeys(t *testing.T) {
 	t.Parallel()
 	fake := newPushover(t)
 	const (
-		appToken = "pushover-app-token-4a8f"
-		userKey  = "pushover-user-key-9c2e"
+		appToken = "pushoverAppToken4a8f"
+		userKey  = "pushoverUserKey9c2e"
 		message  = "My phone number is 555-0100, call me about the invoice"
 	)
 	a := startAPI(t, map[string]string{"PushoverToken": appToken, "PushoverUserKey": userKey}, func(cfg *stack.Config) {

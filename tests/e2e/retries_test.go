@@ -51,7 +51,7 @@ func startFaultyAPI(t *testing.T) *faultyAPI {
 	}
 	t.Cleanup(func() { _ = p.Close() })
 	fake := newPushover(t)
-	a := startAPIOn(t, p.URL, map[string]string{"PushoverToken": "app-token", "PushoverUserKey": "user-key"}, func(cfg *stack.Config) {
+	a := startAPIOn(t, p.URL, map[string]string{"PushoverToken": "apptoken123", "PushoverUserKey": "userkey456"}, func(cfg *stack.Config) {
 		cfg.Function("ContactFunction").Env["PUSHOVER_API_URL"] = fake.srv.URL + "/1/messages.json"
 	})
 	return &faultyAPI{api: a, proxy: p, pushover: fake}
@@ -234,9 +234,9 @@ func TestAmbiguousCommitsGetTheAnswerTheirWriteDeserves(t *testing.T) {
 		{"a patch without If-Match, its answer dropped", "PATCH /todos/{id}", onTodo("UpdateItem", faultproxy.DropAnswer), patch(""), patched},
 		{"a delete with If-Match, its answer dropped", "DELETE /todos/{id}", onTodo("TransactWriteItems", faultproxy.DropAnswer), del(`"1"`), deleted},
 		{"a delete without If-Match, its answer held", "DELETE /todos/{id}", onTodo("TransactWriteItems", faultproxy.HoldAnswer), del(""), deleted},
-		{"a contact message, its answer dropped", "POST /contact",
+		{"a contact message and its sender's count, their answer dropped", "POST /contact",
 			func(tc *caseData) faultproxy.Rule {
-				return faultproxy.Rule{Operation: "PutItem", Contains: tc.marker, Action: faultproxy.DropAnswer}
+				return faultproxy.Rule{Operation: "TransactWriteItems", Contains: tc.marker, Action: faultproxy.DropAnswer}
 			},
 			func(tc *caseData) request {
 				return request{method: "POST", path: "/contact", body: `{"name":"Ann","email":"ann@example.com","message":"` + tc.marker + `"}`}

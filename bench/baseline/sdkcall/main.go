@@ -14,7 +14,7 @@
 //	query-todos <owner> <n>    consistent Query of the newest n+1 todos, decoded
 //	update-todo <owner> <id>   UpdateItem of title, done, updatedAt, version; ALL_NEW decoded
 //	delete-todo <owner> <id>   TransactWriteItems: DeleteItem if the todo exists, and PutItem of its tombstone
-//	put-contact                PutItem of a contact message, the Pushover POST, UpdateItem of its outcome
+//	put-contact                TransactWriteItems: PutItem of a contact message and UpdateItem of its sender's hourly count; the Pushover POST; UpdateItem of its outcome
 //
 // The table is TABLE_NAME, the DynamoDB the one store.NewClient configures
 // (AWS_ENDPOINT_URL_DYNAMODB locally), and Pushover is PUSHOVER_API_URL.
@@ -297,13 +297,45 @@ func (c *caller) putContact(ctx context.Context) error {
 	id := ulid.Make().String()
 	item, err := attributevalue.MarshalMap(contactItem{PK: keys.ContactPK(id), SK: keys.ContactSK, Type: "contact", Message: contact.Message{
 		ID: id, Name: "Ann Example", Email: "ann@example.com", Message: "Hello, I would like a demo of the app.",
-		CreatedAt: time.Now().UTC(), SourceIP: "127.0.0.1", UserAgent: "bench/1.0",
+		CreatedAt: time.Now().UTC(), SenderHash: "5b6f1c2d3e4f5a6b7c8d9e0f1a2b3c4d", ExpiresAt: time.Now().Add(90 * 24 * time.Hour).Unix(),
 	}})
 	if err != nil {
 		return err
 	}
-	if err := c.putNew(ctx, item); err != nil {
+	hour := time.Now().UTC().Truncate(time.Hour)
+	tx, err := c.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{
+		TransactItems: []types.TransactWriteItem{
+			{Put: &types.Put{
+				TableName:                           aws.String(c.table),
+				Item:                                item,
+				ConditionExpression:                 aws.String("attribute_not_exists(#pk)"),
+				ExpressionAttributeNames:            map[string]string{"#pk": "PK"},
+				ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
+			}},
+			{Update: &types.Update{
+				TableName: aws.String(c.table),
+				Key: map[string]types.AttributeValue{
+					"PK": &types.AttributeValueMemberS{Value: keys.ContactLimitPK(id)},
+					"SK": &types.AttributeValueMemberS{Value: keys.ContactLimitSK(hour)},
+				},
+				UpdateExpression:         aws.String("ADD #c :one SET #e = :e"),
+				ConditionExpression:      aws.String("attribute_not_exists(#c) OR #c < :max"),
+				ExpressionAttributeNames: map[string]string{"#c": "count", "#e": "expiresAt"},
+				ExpressionAttributeValues: map[string]types.AttributeValue{
+					":one": &types.AttributeValueMemberN{Value: "1"},
+					":max": &types.AttributeValueMemberN{Value: "1000000"},
+					":e":   &types.AttributeValueMemberN{Value: strconv.FormatInt(hour.Add(2*time.Hour).Unix(), 10)},
+				},
+			}},
+		},
+		ReturnConsumedCapacity: types.ReturnConsumedCapacityTotal,
+	})
+	if err != nil {
 		return err
+	}
+	for _, cc := range tx.ConsumedCapacity {
+		cc.CapacityUnits = aws.Float64(2 * aws.ToFloat64(cc.CapacityUnits))
+		c.writes(&cc)
 	}
 	if err := c.notify(ctx); err != nil {
 		return err

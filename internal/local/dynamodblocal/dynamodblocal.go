@@ -5,20 +5,17 @@
 package dynamodblocal
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
-	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
-	"sync"
-	"syscall"
 	"time"
+
+	"github.com/example/serverless-todo/internal/local/emulator"
 )
 
 // NoBrowserOrigin is the one origin DynamoDB Local's CORS allow-list
@@ -45,15 +42,11 @@ type Options struct {
 	StartTimeout time.Duration
 }
 
-// Server is a running DynamoDB Local.
+// Server is a running DynamoDB Local: its Endpoint is the base URL to give
+// the AWS SDK, like http://127.0.0.1:8000, and Stop, Pause and Resume
+// control the process.
 type Server struct {
-	// Endpoint is the base URL to give the AWS SDK, like http://127.0.0.1:8000.
-	Endpoint string
-
-	cmd      *exec.Cmd
-	exited   chan struct{}
-	waitErr  error
-	stopOnce sync.Once
+	*emulator.Process
 }
 
 // FindJar returns the path of DynamoDBLocal.jar: the file named by
@@ -89,9 +82,9 @@ func FindJar(dir string) (string, error) {
 // Start runs DynamoDB Local and returns once it answers HTTP requests. It
 // needs Java 17 or later on the PATH. DynamoDB Local has no option to
 // choose the address it listens on: it takes Port on every interface of
-// the machine, the one thing the local stack cannot bind to loopback. The process ends when Stop is called,
-// and on Linux also when the calling process dies, so it never outlives a
-// test run.
+// the machine, the one thing the local stack cannot bind to loopback. The
+// process ends when Stop is called, and on Linux also when the calling
+// process dies, so it never outlives a test run.
 func Start(ctx context.Context, opts Options) (*Server, error) {
 	jar := opts.Jar
 	if jar == "" {
@@ -109,7 +102,7 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	}
 	port := opts.Port
 	if port == 0 {
-		if port, err = freePort(); err != nil {
+		if port, err = emulator.FreePort(); err != nil {
 			return nil, err
 		}
 	}
@@ -137,124 +130,19 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 		args = append(args, "-dbPath", opts.Dir)
 	}
 
-	out := &tailBuffer{max: 8 << 10}
-	var w io.Writer = out
-	if opts.Log != nil {
-		w = io.MultiWriter(out, opts.Log)
-	}
-	cmd := exec.Command(java, args...)
-	// DynamoDB Local loads its native SQLite library relative to the jar.
-	cmd.Dir = filepath.Dir(jar)
-	cmd.Stdout, cmd.Stderr = w, w
-	cmd.SysProcAttr = sysProcAttr()
-	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("dynamodblocal: start java: %w", err)
-	}
-	s := &Server{
-		Endpoint: "http://127.0.0.1:" + strconv.Itoa(port),
-		cmd:      cmd,
-		exited:   make(chan struct{}),
-	}
-	go func() {
-		s.waitErr = cmd.Wait()
-		close(s.exited)
-	}()
-
-	timeout := opts.StartTimeout
-	if timeout == 0 {
-		timeout = 60 * time.Second
-	}
-	if err := s.waitReady(ctx, timeout); err != nil {
-		s.Stop()
-		return nil, fmt.Errorf("%w\n%s", err, out.String())
-	}
-	return s, nil
-}
-
-// waitReady polls the endpoint until it answers, the process exits, or the
-// timeout passes.
-func (s *Server) waitReady(ctx context.Context, timeout time.Duration) error {
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	client := &http.Client{Timeout: time.Second}
-	tick := time.NewTicker(50 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, s.Endpoint, nil)
-		if resp, err := client.Do(req); err == nil {
-			resp.Body.Close()
-			return nil
-		}
-		select {
-		case <-s.exited:
-			return fmt.Errorf("dynamodblocal: java exited before serving: %v", s.waitErr)
-		case <-ctx.Done():
-			return fmt.Errorf("dynamodblocal: no answer from %s within %s", s.Endpoint, timeout)
-		case <-tick.C:
-		}
-	}
-}
-
-// Exited is closed when the process has ended.
-func (s *Server) Exited() <-chan struct{} { return s.exited }
-
-// Stop sends SIGTERM, waits up to five seconds, then kills, and returns once
-// the process is gone. It is safe to call more than once.
-func (s *Server) Stop() {
-	s.stopOnce.Do(func() {
-		_ = s.cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-s.exited:
-		case <-time.After(5 * time.Second):
-			_ = s.cmd.Process.Kill()
-			<-s.exited
-		}
+	p, err := emulator.Start(ctx, emulator.Spec{
+		Name:    "dynamodblocal",
+		Command: java,
+		Args:    args,
+		// DynamoDB Local loads its native SQLite library relative to the
+		// jar.
+		Dir:          filepath.Dir(jar),
+		Port:         port,
+		Log:          opts.Log,
+		StartTimeout: opts.StartTimeout,
 	})
-}
-
-// Pause stops the process with SIGSTOP (it keeps its port but answers
-// nothing), a way to test what clients do when the database hangs. It
-// returns once every thread has stopped: a thread running when the signal
-// comes runs on until the kernel next takes the processor from it, long
-// enough to answer a request sent right after the signal.
-func (s *Server) Pause() error {
-	if err := s.cmd.Process.Signal(syscall.SIGSTOP); err != nil {
-		return err
-	}
-	return waitStopped(s.cmd.Process.Pid, 5*time.Second)
-}
-
-// Resume continues a paused process.
-func (s *Server) Resume() error { return s.cmd.Process.Signal(syscall.SIGCONT) }
-
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
-}
-
-// tailBuffer keeps the last max bytes written, for error messages.
-type tailBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-	max int
-}
-
-func (t *tailBuffer) Write(p []byte) (int, error) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.buf.Write(p)
-	if extra := t.buf.Len() - t.max; extra > 0 {
-		t.buf.Next(extra)
-	}
-	return len(p), nil
-}
-
-func (t *tailBuffer) String() string {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return t.buf.String()
+	return &Server{p}, nil
 }

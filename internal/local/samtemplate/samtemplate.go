@@ -36,6 +36,7 @@ const (
 	TypePermission = "AWS::Lambda::Permission"
 	TypeRole       = "AWS::IAM::Role"
 	TypeLogGroup   = "AWS::Logs::LogGroup"
+	TypeSecret     = "AWS::SecretsManager::Secret"
 )
 
 // Template is a parsed SAM template. Values are plain Go values with
@@ -63,7 +64,11 @@ type Parameter struct {
 	Default       string
 	HasDefault    bool
 	AllowedValues []string
-	NoEcho        bool
+	// AllowedPattern is the regular expression a String must match, ""
+	// for any; MinValue and MaxValue bound a Number, "" for no bound.
+	AllowedPattern     string
+	MinValue, MaxValue string
+	NoEcho             bool
 }
 
 // Resource is a template resource.
@@ -341,6 +346,15 @@ func parameter(v any) (Parameter, error) {
 				return Parameter{}, fmt.Errorf("AllowedValues: %w", err)
 			}
 			p.AllowedValues = append(p.AllowedValues, s)
+		}
+	}
+	for name, dst := range map[string]*string{"AllowedPattern": &p.AllowedPattern, "MinValue": &p.MinValue, "MaxValue": &p.MaxValue} {
+		if x, ok := m[name]; ok {
+			s, err := Literal(x)
+			if err != nil {
+				return Parameter{}, fmt.Errorf("%s: %w", name, err)
+			}
+			*dst = s
 		}
 	}
 	return p, nil

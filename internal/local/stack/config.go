@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -59,6 +60,9 @@ type Config struct {
 	Functions []Function
 	// Tables are the template's DynamoDB tables.
 	Tables []Table
+	// Secrets are the template's Secrets Manager secrets, with their
+	// values: resolved, or generated as CloudFormation would.
+	Secrets []Secret
 }
 
 // Function is a Lambda function of the template, as it runs here.
@@ -92,9 +96,10 @@ type Table struct {
 type LoadOptions struct {
 	// Parameters set template parameters by name, like PushoverToken.
 	Parameters map[string]string
-	// TablePrefix goes before a table's logical ID to name its local copy,
-	// so that several copies of the API can share one DynamoDB.
-	TablePrefix string
+	// NamePrefix goes before the logical ID of a table or a secret to name
+	// its local copy, so that several copies of the API can share one
+	// DynamoDB and one moto.
+	NamePrefix string
 }
 
 // Function returns the function with the given name, or nil.
@@ -123,15 +128,21 @@ func Load(dir string, opts LoadOptions) (*Config, error) {
 	if err := checkParameters(tpl, opts.Parameters); err != nil {
 		return nil, err
 	}
-	tableName := func(id string) string { return opts.TablePrefix + id }
+	// The local name of a table or secret.
+	localName := func(id string) string { return opts.NamePrefix + id }
 	res := intrinsics.New(tpl, intrinsics.Stack{
 		Name:       stackName,
 		Region:     region,
 		AccountID:  accountID,
 		Parameters: opts.Parameters,
 		Ref: func(id string, r samtemplate.Resource) string {
-			if r.Type == samtemplate.TypeTable {
-				return tableName(id)
+			switch r.Type {
+			case samtemplate.TypeTable:
+				return localName(id)
+			case samtemplate.TypeSecret:
+				// Its ARN in AWS; here its name, which GetSecretValue
+				// takes as well.
+				return localName(id)
 			}
 			// A function's Ref is its name, which here is its logical ID.
 			return id
@@ -139,7 +150,7 @@ func Load(dir string, opts LoadOptions) (*Config, error) {
 		Arn: func(id string, r samtemplate.Resource) string {
 			switch r.Type {
 			case samtemplate.TypeTable:
-				return "arn:aws:dynamodb:" + region + ":" + accountID + ":table/" + tableName(id)
+				return "arn:aws:dynamodb:" + region + ":" + accountID + ":table/" + localName(id)
 			case samtemplate.TypeFunction:
 				return "arn:aws:lambda:" + region + ":" + accountID + ":function:" + id
 			}
@@ -180,7 +191,10 @@ func Load(dir string, opts LoadOptions) (*Config, error) {
 		return nil, err
 	}
 	for _, tb := range tables {
-		c.Tables = append(c.Tables, Table{Name: tableName(tb.LogicalID), Definition: tb})
+		c.Tables = append(c.Tables, Table{Name: localName(tb.LogicalID), Definition: tb})
+	}
+	if c.Secrets, err = secrets(tpl, res, opts.NamePrefix); err != nil {
+		return nil, err
 	}
 	return c, nil
 }
@@ -195,6 +209,31 @@ func checkParameters(tpl *samtemplate.Template, params map[string]string) error 
 		}
 		if len(p.AllowedValues) > 0 && !slices.Contains(p.AllowedValues, v) {
 			return fmt.Errorf("stack: parameter %s must be one of %s", name, strings.Join(p.AllowedValues, ", "))
+		}
+		if p.AllowedPattern != "" {
+			// CloudFormation matches the whole value.
+			re, err := regexp.Compile(`^(?:` + p.AllowedPattern + `)$`)
+			if err != nil {
+				return fmt.Errorf("stack: parameter %s: AllowedPattern: %w", name, err)
+			}
+			if !re.MatchString(v) {
+				return fmt.Errorf("stack: parameter %s must match %s", name, p.AllowedPattern)
+			}
+		}
+		if p.Type == "Number" {
+			n, err := strconv.ParseFloat(v, 64)
+			if err != nil {
+				return fmt.Errorf("stack: parameter %s must be a number, not %q", name, v)
+			}
+			for _, bound := range []struct {
+				limit string
+				out   func(n, limit float64) bool
+				word  string
+			}{{p.MinValue, func(n, l float64) bool { return n < l }, "at least"}, {p.MaxValue, func(n, l float64) bool { return n > l }, "at most"}} {
+				if l, err := strconv.ParseFloat(bound.limit, 64); err == nil && bound.out(n, l) {
+					return fmt.Errorf("stack: parameter %s must be %s %s", name, bound.word, bound.limit)
+				}
+			}
 		}
 	}
 	return nil

@@ -1,6 +1,7 @@
 package stack_test
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -137,17 +138,24 @@ func TestLoadResolvesTheFunctions(t *testing.T) {
 		table string
 		// env is what the contact function gets beside TABLE_NAME.
 		contactEnv map[string]string
+		// secret is the ContactSecret's value, but its generated ipHashKey.
+		secret, secretName string
 	}{
 		{
 			name:       "defaults",
 			table:      "TodoTable",
-			contactEnv: map[string]string{"PUSHOVER_TOKEN": "", "PUSHOVER_USER_KEY": ""},
+			contactEnv: map[string]string{"CONTACT_SECRET": "ContactSecret", "CONTACT_LIMIT_PER_HOUR": "5", "CONTACT_RETENTION_DAYS": "90"},
+			secret:     `{"pushoverToken":"","pushoverUserKey":""}`,
+			secretName: "ContactSecret",
 		},
 		{
-			name:       "parameters and a table prefix",
-			opts:       stack.LoadOptions{Parameters: map[string]string{"PushoverToken": "tok", "PushoverUserKey": "usr"}, TablePrefix: "e2e-1-"},
+			name: "parameters and a name prefix",
+			opts: stack.LoadOptions{Parameters: map[string]string{"PushoverToken": "tok", "PushoverUserKey": "usr", "ContactLimitPerHour": "1000"},
+				NamePrefix: "e2e-1-"},
 			table:      "e2e-1-TodoTable",
-			contactEnv: map[string]string{"PUSHOVER_TOKEN": "tok", "PUSHOVER_USER_KEY": "usr"},
+			contactEnv: map[string]string{"CONTACT_SECRET": "e2e-1-ContactSecret", "CONTACT_LIMIT_PER_HOUR": "1000", "CONTACT_RETENTION_DAYS": "90"},
+			secret:     `{"pushoverToken":"tok","pushoverUserKey":"usr"}`,
+			secretName: "e2e-1-ContactSecret",
 		},
 	}
 	for _, tt := range tests {
@@ -158,6 +166,18 @@ func TestLoadResolvesTheFunctions(t *testing.T) {
 			}
 			if len(cfg.Tables) != 1 || cfg.Tables[0].Name != tt.table || cfg.Tables[0].Definition.LogicalID != "TodoTable" {
 				t.Errorf("Tables = %+v, want TodoTable named %s", cfg.Tables, tt.table)
+			}
+			if len(cfg.Secrets) != 1 || cfg.Secrets[0].Name != tt.secretName {
+				t.Fatalf("Secrets = %d, want ContactSecret named %s", len(cfg.Secrets), tt.secretName)
+			}
+			var value map[string]string
+			if err := json.Unmarshal([]byte(cfg.Secrets[0].Value), &value); err != nil {
+				t.Fatal(err)
+			}
+			key := value["ipHashKey"]
+			delete(value, "ipHashKey")
+			if got, _ := json.Marshal(value); string(got) != tt.secret || !regexp.MustCompile(`^[A-Za-z0-9]{64}$`).MatchString(key) {
+				t.Errorf("the secret holds %s and an ipHashKey of %d characters; want %s and 64 letters and digits, as GenerateSecretString says", got, len(key), tt.secret)
 			}
 			if len(cfg.Functions) != len(fns) {
 				t.Fatalf("%d functions, want the template's %d", len(cfg.Functions), len(fns))
@@ -250,6 +270,26 @@ func TestLoadRefusesWhatTheLocalAPICannotRun(t *testing.T) {
 			name:   "a value the parameter does not allow",
 			params: map[string]string{"TableDeletionProtection": "maybe"},
 			want:   "parameter TableDeletionProtection must be one of true, false",
+		},
+		{
+			name:   "a value the parameter's pattern refuses",
+			params: map[string]string{"PushoverToken": `a","ipHashKey":"x`},
+			want:   "parameter PushoverToken must match ^[A-Za-z0-9]*$",
+		},
+		{
+			name:   "a number below the parameter's minimum",
+			params: map[string]string{"ContactLimitPerHour": "0"},
+			want:   "parameter ContactLimitPerHour must be at least 1",
+		},
+		{
+			name:   "a number above the parameter's maximum",
+			params: map[string]string{"ContactRetentionDays": "5000"},
+			want:   "parameter ContactRetentionDays must be at most 3650",
+		},
+		{
+			name:   "not a number",
+			params: map[string]string{"ContactLimitPerHour": "many"},
+			want:   `parameter ContactLimitPerHour must be a number, not "many"`,
 		},
 		{
 			name:  "an operation invoking a function the template lacks",

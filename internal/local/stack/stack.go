@@ -2,8 +2,9 @@
 // and the OpenAPI definition it includes describe it, and from nothing
 // else: Load reads the routes, the JWT authorizer, CORS, the access log
 // format, the functions with their settings and environment, and the
-// table; Start builds the functions with the Makefile's own targets, starts
-// DynamoDB Local (or uses a given DynamoDB) with the template's table, runs
+// table and secrets; Start builds the functions with the Makefile's own
+// targets, starts DynamoDB Local (or uses a given DynamoDB) with the
+// template's table, and moto_server with its secrets when it has some, runs
 // the functions as Lambda does (package lambda) behind an HTTP API gateway
 // (gateway) on loopback, and has tokens minted by a local issuer (devauth)
 // that the gateway trusts in place of Cognito.
@@ -29,8 +30,12 @@ import (
 
 	"github.com/example/serverless-todo/internal/local/devauth"
 	"github.com/example/serverless-todo/internal/local/dynamodblocal"
+	"github.com/example/serverless-todo/internal/local/emulator"
 	"github.com/example/serverless-todo/internal/local/gateway"
 	"github.com/example/serverless-todo/internal/local/lambda"
+	"github.com/example/serverless-todo/internal/local/moto"
+	"github.com/example/serverless-todo/pkg/awsconfig"
+	"github.com/example/serverless-todo/pkg/secret"
 	"github.com/example/serverless-todo/pkg/store"
 )
 
@@ -53,6 +58,10 @@ type Options struct {
 	// DynamoDBEndpoint is a DynamoDB to use, like a DynamoDB Local already
 	// running; empty starts DynamoDB Local.
 	DynamoDBEndpoint string
+	// MotoEndpoint is a moto_server to use for the services DynamoDB Local
+	// does not cover (Secrets Manager); empty starts one when the template
+	// has resources it serves.
+	MotoEndpoint string
 	// Log receives the gateway's access log and everything the functions
 	// write, and Lambda's platform lines, a whole line at a time, each
 	// marked with the API's or the function's logical ID. Nil discards
@@ -66,12 +75,16 @@ type Stack struct {
 	URL string
 	// DynamoDBEndpoint is the DynamoDB the functions use.
 	DynamoDBEndpoint string
+	// MotoEndpoint is the moto_server the functions use for Secrets
+	// Manager; empty when the template has no secret.
+	MotoEndpoint string
 	// Issuer mints the tokens the gateway accepts, for any user.
 	Issuer *devauth.Issuer
 
 	server    *http.Server
 	functions *lambda.Service
 	db        *dynamodblocal.Server // nil when DynamoDB was given
+	moto      *moto.Server          // nil when given or not needed
 	failed    chan error
 	closing   chan struct{}
 	closeOnce sync.Once
@@ -96,7 +109,7 @@ func Start(ctx context.Context, cfg *Config, opts Options) (_ *Stack, err error)
 	}
 	s := &Stack{
 		URL:     "http://" + ln.Addr().String(),
-		failed:  make(chan error, 2),
+		failed:  make(chan error, 3),
 		closing: make(chan struct{}),
 	}
 	defer func() {
@@ -128,12 +141,26 @@ func Start(ctx context.Context, cfg *Config, opts Options) (_ *Stack, err error)
 			}
 		})
 	}
+	var motoErr error
+	s.MotoEndpoint = opts.MotoEndpoint
+	if s.MotoEndpoint == "" && len(cfg.Secrets) > 0 {
+		wg.Go(func() {
+			if s.moto, motoErr = moto.Start(ctx, moto.Options{}); motoErr == nil {
+				s.MotoEndpoint = s.moto.Endpoint
+			}
+		})
+	}
 	wg.Wait()
-	if err := errors.Join(buildErr, dbErr); err != nil {
+	if err := errors.Join(buildErr, dbErr, motoErr); err != nil {
 		return nil, err
 	}
 	if err := s.createTables(ctx, cfg.Tables); err != nil {
 		return nil, err
+	}
+	if len(cfg.Secrets) > 0 {
+		if err := CreateSecrets(ctx, s.MotoEndpoint, cfg.Secrets); err != nil {
+			return nil, err
+		}
 	}
 
 	fns := make([]lambda.Function, 0, len(cfg.Functions))
@@ -142,9 +169,7 @@ func Start(ctx context.Context, cfg *Config, opts Options) (_ *Stack, err error)
 		if env == nil {
 			env = map[string]string{}
 		}
-		if _, set := env[store.EnvEndpoint]; !set {
-			env[store.EnvEndpoint] = s.DynamoDBEndpoint
-		}
+		maps.Copy(env, s.ServiceEndpoints(env))
 		fns = append(fns, lambda.Function{Name: f.Name, Path: f.Path, Timeout: f.Timeout, MemoryMB: f.MemoryMB, LogFormat: f.LogFormat, Env: env})
 	}
 	if s.functions, err = lambda.New(lambda.Config{Functions: fns, Region: region, AccountID: accountID, Log: logw}); err != nil {
@@ -179,16 +204,38 @@ func Start(ctx context.Context, cfg *Config, opts Options) (_ *Stack, err error)
 			s.failed <- fmt.Errorf("stack: the gateway stopped serving: %w", err)
 		}
 	}()
+	started := map[string]*emulator.Process{}
 	if s.db != nil {
+		started["DynamoDB Local"] = s.db.Process
+	}
+	if s.moto != nil {
+		started["moto_server"] = s.moto.Process
+	}
+	for name, p := range started {
 		go func() {
 			select {
-			case <-s.db.Exited():
-				s.failed <- errors.New("stack: DynamoDB Local exited")
+			case <-p.Exited():
+				s.failed <- errors.New("stack: " + name + " exited")
 			case <-s.closing:
 			}
 		}()
 	}
 	return s, nil
+}
+
+// ServiceEndpoints returns the variables that point a function's SDK
+// clients at the local services, leaving out those env sets already.
+func (s *Stack) ServiceEndpoints(env map[string]string) map[string]string {
+	out := map[string]string{}
+	for variable, endpoint := range map[string]string{
+		store.EnvEndpoint: s.DynamoDBEndpoint,
+		awsconfig.EndpointVariable(secret.EndpointService): s.MotoEndpoint,
+	} {
+		if _, set := env[variable]; !set && endpoint != "" {
+			out[variable] = endpoint
+		}
+	}
+	return out
 }
 
 func (s *Stack) createTables(ctx context.Context, tables []Table) error {
@@ -241,6 +288,9 @@ func (s *Stack) Close(ctx context.Context) error {
 		if s.db != nil {
 			s.db.Stop()
 		}
+		if s.moto != nil {
+			s.moto.Stop()
+		}
 		if err := errors.Join(errs...); err != nil {
 			s.closeErr = fmt.Errorf("stack: close: %w", err)
 		}
@@ -258,6 +308,7 @@ func (c *Config) clone() *Config {
 		out.Functions[i].Env = maps.Clone(out.Functions[i].Env)
 	}
 	out.Tables = slices.Clone(c.Tables)
+	out.Secrets = slices.Clone(c.Secrets)
 	return &out
 }
 

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/example/serverless-todo/internal/local/dynamodblocal"
 	"io"
 	"net"
 	"net/http"
@@ -24,10 +23,13 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/example/serverless-todo/internal/local/devauth"
+	"github.com/example/serverless-todo/internal/local/dynamodblocal"
 	"github.com/example/serverless-todo/internal/local/stack"
 	"github.com/example/serverless-todo/internal/testkit/dbtest"
 	"github.com/example/serverless-todo/internal/testkit/lambdatest"
 	"github.com/example/serverless-todo/internal/testkit/logsink"
+	"github.com/example/serverless-todo/internal/testkit/mototest"
+	"github.com/example/serverless-todo/pkg/secret"
 )
 
 // testFunction is lambdatest's function, built once by TestMain. It
@@ -49,6 +51,7 @@ func run(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
+	defer mototest.Stop()
 	return dbtest.Run(m)
 }
 
@@ -56,7 +59,7 @@ func run(m *testing.M) int {
 // function, and a table of its own.
 func echoConfig(t *testing.T, params map[string]string) *stack.Config {
 	t.Helper()
-	cfg, err := stack.Load(root, stack.LoadOptions{Parameters: params, TablePrefix: uniquePrefix()})
+	cfg, err := stack.Load(root, stack.LoadOptions{Parameters: params, NamePrefix: uniquePrefix()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,6 +78,7 @@ func start(t *testing.T, cfg *stack.Config) (*stack.Stack, *logsink.Sink) {
 	s, err := stack.Start(t.Context(), cfg, stack.Options{
 		StateDir:         t.TempDir(),
 		DynamoDBEndpoint: dbtest.Endpoint(),
+		MotoEndpoint:     mototest.Endpoint(t),
 		Log:              log,
 	})
 	if err != nil {
@@ -183,10 +187,11 @@ func foreignToken(t *testing.T) string {
 }
 
 func TestStartGivesFunctionsTheirResolvedEnvironment(t *testing.T) {
-	cfg := echoConfig(t, map[string]string{"PushoverToken": "tok", "PushoverUserKey": "usr"})
+	cfg := echoConfig(t, map[string]string{"PushoverToken": "tokSECRET1", "PushoverUserKey": "usrSECRET2"})
 	cfg.Function("ContactFunction").Env["PUSHOVER_API_URL"] = "http://127.0.0.1:9/1/messages.json"
 	s, _ := start(t, cfg)
 	table := cfg.Tables[0].Name
+	secretName := cfg.Secrets[0].Name
 
 	tests := []struct {
 		name, method, path string
@@ -196,12 +201,13 @@ func TestStartGivesFunctionsTheirResolvedEnvironment(t *testing.T) {
 		{
 			name: "a todo function", method: "GET", path: "/todos",
 			want:   map[string]string{"TABLE_NAME": table, "AWS_ENDPOINT_URL_DYNAMODB": s.DynamoDBEndpoint, "AWS_LAMBDA_FUNCTION_NAME": "ListTodosFunction", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "128"},
-			absent: []string{"PUSHOVER_TOKEN", "PUSHOVER_USER_KEY", "PUSHOVER_API_URL"},
+			absent: []string{"CONTACT_SECRET", "PUSHOVER_API_URL"},
 		},
 		{
 			name: "the contact function", method: "POST", path: "/contact",
 			want: map[string]string{"TABLE_NAME": table, "AWS_ENDPOINT_URL_DYNAMODB": s.DynamoDBEndpoint, "AWS_LAMBDA_FUNCTION_NAME": "ContactFunction",
-				"PUSHOVER_TOKEN": "tok", "PUSHOVER_USER_KEY": "usr", "PUSHOVER_API_URL": "http://127.0.0.1:9/1/messages.json"},
+				"CONTACT_SECRET": secretName, "AWS_ENDPOINT_URL_SECRETS_MANAGER": s.MotoEndpoint, "PUSHOVER_API_URL": "http://127.0.0.1:9/1/messages.json"},
+			absent: []string{"PUSHOVER_TOKEN", "PUSHOVER_USER_KEY"},
 		},
 	}
 	for _, tt := range tests {
@@ -232,7 +238,44 @@ func TestStartGivesFunctionsTheirResolvedEnvironment(t *testing.T) {
 					t.Errorf("%s = %q, want it unset", k, v)
 				}
 			}
+			for k, v := range env {
+				if strings.Contains(v, "SECRET") {
+					t.Errorf("%s holds a Pushover value: %s", k, v)
+				}
+			}
 		})
+	}
+
+	// The values are in the secret, where the function reads them.
+	sec, err := secret.Open(dbtest.Getenv(map[string]string{"AWS_ENDPOINT_URL_SECRETS_MANAGER": s.MotoEndpoint}), secretName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var value struct{ PushoverToken, PushoverUserKey, IPHashKey string }
+	if err := sec.JSON(t.Context(), &value); err != nil || value.PushoverToken != "tokSECRET1" || value.PushoverUserKey != "usrSECRET2" || len(value.IPHashKey) != 64 {
+		t.Errorf("the secret holds %+v (%v): want the parameters and a generated ipHashKey", value, err)
+	}
+}
+
+func TestStartRunsMotoWhenTheTemplateHasSecretsAndNoneIsGiven(t *testing.T) {
+	cfg := echoConfig(t, nil)
+	s, err := stack.Start(t.Context(), cfg, stack.Options{StateDir: t.TempDir(), DynamoDBEndpoint: dbtest.Endpoint()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.MotoEndpoint == "" || s.MotoEndpoint == mototest.Endpoint(t) {
+		t.Errorf("MotoEndpoint = %q, want a moto_server of its own", s.MotoEndpoint)
+	}
+	sec, err := secret.Open(dbtest.Getenv(map[string]string{"AWS_ENDPOINT_URL_SECRETS_MANAGER": s.MotoEndpoint}), cfg.Secrets[0].Name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sec.String(t.Context()); err != nil {
+		t.Errorf("its secret: %v", err)
+	}
+	closeStack(t, s)
+	if _, err := http.Get(s.MotoEndpoint); err == nil {
+		t.Error("its moto_server still answers after Close")
 	}
 }
 
@@ -273,7 +316,7 @@ func TestStartCreatesTheTableOnceAndRefusesAWrongOne(t *testing.T) {
 	t.Cleanup(func() {
 		_, _ = client.DeleteTable(context.Background(), &dynamodb.DeleteTableInput{TableName: in.TableName})
 	})
-	_, err = stack.Start(t.Context(), wrong, stack.Options{StateDir: t.TempDir(), DynamoDBEndpoint: dbtest.Endpoint()})
+	_, err = stack.Start(t.Context(), wrong, stack.Options{StateDir: t.TempDir(), DynamoDBEndpoint: dbtest.Endpoint(), MotoEndpoint: mototest.Endpoint(t)})
 	if err == nil || !strings.Contains(err.Error(), "exists with keys map[PK:HASH S]") {
 		t.Errorf("Start on a table with other keys = %v, want a refusal", err)
 	}
@@ -317,7 +360,7 @@ func TestStartRefusesAPortInUse(t *testing.T) {
 	}
 	defer ln.Close()
 	state := t.TempDir()
-	_, err = stack.Start(t.Context(), echoConfig(t, nil), stack.Options{Addr: ln.Addr().String(), StateDir: state, DynamoDBEndpoint: dbtest.Endpoint()})
+	_, err = stack.Start(t.Context(), echoConfig(t, nil), stack.Options{Addr: ln.Addr().String(), StateDir: state, DynamoDBEndpoint: dbtest.Endpoint(), MotoEndpoint: mototest.Endpoint(t)})
 	if !errors.Is(err, syscall.EADDRINUSE) {
 		t.Errorf("Start on a port in use = %v, want EADDRINUSE", err)
 	}

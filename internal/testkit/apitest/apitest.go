@@ -5,6 +5,7 @@ package apitest
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/base64"
@@ -45,15 +46,18 @@ type Request struct {
 	// Sub is the caller's sub claim; empty sends no authorizer context, as
 	// for the public /contact route.
 	Sub string
+	// SourceIP is the client's address; empty means 203.0.113.7.
+	SourceIP string
 }
 
 // Event returns the payload 2.0 event for r.
 func (r Request) Event() events.APIGatewayV2HTTPRequest {
 	now := time.Now()
+	ip := cmp.Or(r.SourceIP, "203.0.113.7")
 	headers := map[string]string{
 		"host":              "api.example.com",
 		"user-agent":        "apitest/1.0",
-		"x-forwarded-for":   "203.0.113.7",
+		"x-forwarded-for":   ip,
 		"x-forwarded-proto": "https",
 		"x-forwarded-port":  "443",
 	}
@@ -101,7 +105,7 @@ func (r Request) Event() events.APIGatewayV2HTTPRequest {
 				Method:    r.Method,
 				Path:      r.Path,
 				Protocol:  "HTTP/1.1",
-				SourceIP:  "203.0.113.7",
+				SourceIP:  ip,
 				UserAgent: "apitest/1.0",
 			},
 		},

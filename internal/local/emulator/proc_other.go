@@ -1,6 +1,6 @@
 //go:build !linux
 
-package dynamodblocal
+package emulator
 
 import (
 	"syscall"
@@ -10,4 +10,4 @@ import (
 func sysProcAttr() *syscall.SysProcAttr { return nil }
 
 // waitStopped cannot tell here when every thread has stopped.
-func waitStopped(pid int, timeout time.Duration) error { return nil }
+func waitStopped(name string, pid int, timeout time.Duration) error { return nil }

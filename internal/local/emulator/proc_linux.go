@@ -1,4 +1,4 @@
-package dynamodblocal
+package emulator
 
 import (
 	"fmt"
@@ -17,26 +17,26 @@ func sysProcAttr() *syscall.SysProcAttr {
 
 // waitStopped waits until every thread of process pid is stopped, as
 // /proc/<pid>/task/<tid>/stat tells.
-func waitStopped(pid int, timeout time.Duration) error {
+func waitStopped(name string, pid int, timeout time.Duration) error {
 	deadline := time.Now().Add(timeout)
 	tick := time.NewTicker(time.Millisecond)
 	defer tick.Stop()
 	for {
-		stopped, err := allStopped(pid)
+		stopped, err := allStopped(name, pid)
 		if err != nil || stopped {
 			return err
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("dynamodblocal: process %d did not stop within %s", pid, timeout)
+			return fmt.Errorf("%s: process %d did not stop within %s", name, pid, timeout)
 		}
 		<-tick.C
 	}
 }
 
-func allStopped(pid int) (bool, error) {
+func allStopped(name string, pid int) (bool, error) {
 	stats, err := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/stat", pid))
 	if err != nil || len(stats) == 0 {
-		return false, fmt.Errorf("dynamodblocal: no threads of process %d in /proc", pid)
+		return false, fmt.Errorf("%s: no threads of process %d in /proc", name, pid)
 	}
 	for _, p := range stats {
 		b, err := os.ReadFile(p)
@@ -47,7 +47,7 @@ func allStopped(pid int) (bool, error) {
 		// and may itself hold spaces or parentheses.
 		i := strings.LastIndexByte(string(b), ')')
 		if i < 0 || i+2 >= len(b) {
-			return false, fmt.Errorf("dynamodblocal: unreadable %s", p)
+			return false, fmt.Errorf("%s: unreadable %s", name, p)
 		}
 		if state := b[i+2]; state != 'T' && state != 't' {
 			return false, nil
