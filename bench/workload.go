@@ -154,7 +154,7 @@ func (f *fixture) put(ctx context.Context, owner string, n int) ([]string, error
 	for w := range workers {
 		wg.Go(func() {
 			for i := w; i < n && errs[w] == nil; i += workers {
-				errs[w] = f.store.PutTodo(ctx, owner, in.Todo(ids[i], time.Now()))
+				errs[w] = f.store.PutTodo(ctx, owner, in.Todo(ids[i], time.Now()), 0)
 			}
 		})
 	}

@@ -20,7 +20,7 @@ const benchBody = `{"title":"Read the book club pick","notes":"Chapters 3 and 4,
 
 func BenchmarkHandle(b *testing.B) {
 	tbl, replay := ddbreplay.Table(b)
-	h := &createHandler{store: tbl.Store(), validate: validate.New(), now: time.Now}
+	h := &createHandler{store: tbl.Store(), validate: validate.New(), maxTodos: 1 << 30, now: time.Now}
 	ddbreplay.Handler(b, replay, h.handle, post(benchBody, nil), 201)
 }
 

@@ -22,6 +22,8 @@ import (
 type createHandler struct {
 	store    *store.Store
 	validate *validate.Validator
+	// maxTodos is how many todos one user may keep.
+	maxTodos int
 	now      func() time.Time
 }
 
@@ -52,7 +54,8 @@ func (h *createHandler) parse(req *events.APIGatewayV2HTTPRequest) (createReques
 
 // handle creates a todo. With an Idempotency-Key, a retry of the same body
 // gets the first response again (marked Idempotent-Replayed) instead of a
-// second todo.
+// second todo. A user who keeps maxTodos todos gets 403 until they delete
+// some.
 func (h *createHandler) handle(ctx context.Context, req *events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
 	r, err := h.parse(req)
 	if err != nil {
@@ -67,13 +70,13 @@ func (h *createHandler) handle(ctx context.Context, req *events.APIGatewayV2HTTP
 	resp.Headers["ETag"] = etag.Format(t.Version)
 
 	if r.key == "" {
-		return resp, h.store.PutTodo(ctx, r.owner, t)
+		return resp, h.store.PutTodo(ctx, r.owner, t, h.maxTodos)
 	}
 	replay, err := h.store.PutTodoOnce(ctx, r.owner, t, store.Idempotency{
 		Key:         r.key,
 		RequestHash: requestHash(&r.new),
 		Response:    store.SavedResponse{Status: resp.StatusCode, Headers: resp.Headers, Body: resp.Body},
-	})
+	}, h.maxTodos)
 	if err != nil || replay == nil {
 		return resp, err
 	}

@@ -23,7 +23,7 @@ var ulidPattern = regexp.MustCompile(`^[0-9A-HJKMNP-TV-Z]{26}$`)
 
 func newHandler(t *testing.T) (*createHandler, *dbtest.Table) {
 	tbl := dbtest.NewTable(t)
-	return &createHandler{store: tbl.Store(), validate: validate.New(), now: time.Now}, tbl
+	return &createHandler{store: tbl.Store(), validate: validate.New(), maxTodos: 10000, now: time.Now}, tbl
 }
 
 func post(body string, headers map[string]string) apitest.Request {
@@ -213,3 +213,35 @@ func TestConcurrentRetriesWithOneKeyCreateOneTodo(t *testing.T) {
 }
 
 func storeQuery() store.ListQuery { return store.ListQuery{Limit: 100} }
+
+func TestAUserAtTheirQuotaGets403UntilTheyDeleteATodo(t *testing.T) {
+	h, tbl := newHandler(t)
+	h.maxTodos = 2
+	var first todo.Todo
+	apitest.JSON(t, apitest.Invoke(t, h.handle, post(`{"title":"one"}`, nil)), 201, &first)
+	apitest.JSON(t, apitest.Invoke(t, h.handle, post(`{"title":"two"}`, map[string]string{"Idempotency-Key": "k2"})), 201, &todo.Todo{})
+	for _, headers := range []map[string]string{nil, {"Idempotency-Key": "k3"}} {
+		p := apitest.Problem(t, apitest.Invoke(t, h.handle, post(`{"title":"three"}`, headers)), 403)
+		if !strings.Contains(p.Detail, "quota") {
+			t.Errorf("403 %+v does not say the quota is reached", p)
+		}
+	}
+	page, err := tbl.Store().ListTodos(t.Context(), "alice", store.ListQuery{Limit: 10})
+	if err != nil || len(page.Items) != 2 {
+		t.Fatalf("alice has %d todos (%v), want 2: nothing stored past the quota", len(page.Items), err)
+	}
+	// Another user has a quota of their own.
+	other := post(`{"title":"bob's"}`, nil)
+	other.Sub = "bob"
+	apitest.JSON(t, apitest.Invoke(t, h.handle, other), 201, &todo.Todo{})
+	// Deleting one makes room, and the refused keyed request may be sent
+	// again: its key was freed.
+	if err := tbl.Store().DeleteTodo(t.Context(), "alice", first.ID, 0); err != nil {
+		t.Fatal(err)
+	}
+	resp := apitest.Invoke(t, h.handle, post(`{"title":"three"}`, map[string]string{"Idempotency-Key": "k3"}))
+	if resp.StatusCode != 201 || resp.Headers["Idempotent-Replayed"] != "" {
+		t.Errorf("after a delete: %d %v %s, want a new 201", resp.StatusCode, resp.Headers, resp.Body)
+	}
+	apitest.Problem(t, apitest.Invoke(t, h.handle, post(`{"title":"four"}`, nil)), 403)
+}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"time"
 
 	"github.com/example/serverless-todo/pkg/handler"
@@ -21,11 +22,19 @@ func main() {
 	}
 }
 
+// EnvMaxTodos is how many todos one user may keep, template.yaml's
+// MaxTodosPerUser.
+const EnvMaxTodos = "MAX_TODOS_PER_USER"
+
 func run(ctx context.Context, getenv func(string) string, stdout io.Writer) error {
+	maxTodos, err := strconv.Atoi(getenv(EnvMaxTodos))
+	if err != nil || maxTodos < 1 {
+		return fmt.Errorf("create: %s must be a whole number of at least 1, not %q", EnvMaxTodos, getenv(EnvMaxTodos))
+	}
 	db, err := store.Open(ctx, getenv)
 	if err != nil {
 		return err
 	}
-	h := &createHandler{store: db, validate: validate.New(), now: time.Now}
+	h := &createHandler{store: db, validate: validate.New(), maxTodos: maxTodos, now: time.Now}
 	return handler.Start(ctx, getenv, handler.NewLogger(stdout), h.handle)
 }

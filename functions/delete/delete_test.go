@@ -44,7 +44,7 @@ func TestDelete(t *testing.T) {
 			s := dbtest.NewTable(t).Store()
 			in := todo.New{Title: "t"}
 			td := in.Todo(ulid.Make().String(), time.Now())
-			if err := s.PutTodo(t.Context(), "alice", td); err != nil {
+			if err := s.PutTodo(t.Context(), "alice", td, 0); err != nil {
 				t.Fatal(err)
 			}
 			id := tt.id

@@ -20,7 +20,7 @@ func setup(t *testing.T) (*getHandler, todo.Todo) {
 	s := tbl.Store()
 	in := todo.New{Title: "Read", Tags: []string{"books"}}
 	td := in.Todo(ulid.Make().String(), time.Now())
-	if err := s.PutTodo(t.Context(), "alice", td); err != nil {
+	if err := s.PutTodo(t.Context(), "alice", td, 0); err != nil {
 		t.Fatal(err)
 	}
 	return &getHandler{store: s}, td

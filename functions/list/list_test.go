@@ -26,7 +26,7 @@ func setup(t *testing.T, n int) (*listHandler, []string) {
 	for i := range n {
 		in := todo.New{Title: fmt.Sprint("todo ", i), Done: i%2 == 1}
 		id := ulid.MustNew(ulid.Timestamp(base.Add(time.Duration(i)*time.Millisecond)), ulid.DefaultEntropy()).String()
-		if err := s.PutTodo(t.Context(), "alice", in.Todo(id, base)); err != nil {
+		if err := s.PutTodo(t.Context(), "alice", in.Todo(id, base), 0); err != nil {
 			t.Fatal(err)
 		}
 		ids = append(ids, id)

@@ -26,7 +26,7 @@ func setup(t *testing.T) (*updateHandler, *store.Store, todo.Todo) {
 	due := "2027-01-01T09:00:00Z"
 	in := todo.New{Title: "Plan trip", Notes: "book hotel", DueAt: &due, Tags: []string{"travel"}}
 	td := in.Todo(ulid.Make().String(), time.Now().Add(-time.Hour))
-	if err := s.PutTodo(t.Context(), "alice", td); err != nil {
+	if err := s.PutTodo(t.Context(), "alice", td, 0); err != nil {
 		t.Fatal(err)
 	}
 	return &updateHandler{store: s, validate: validate.New()}, s, td

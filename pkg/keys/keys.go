@@ -6,6 +6,7 @@
 //	todo              USER#<owner>      TODO#<ulid>
 //	deleted todo      USER#<owner>      TOMBSTONE#<ulid>
 //	idempotency key   USER#<owner>      IDEMPOTENCY#<key>
+//	user's counters   USER#<owner>      COUNTERS
 //	contact message   CONTACT#<ulid>    CONTACT
 //	contact limit     CONTACTLIMIT#<h>  HOUR#<yyyy-mm-ddThh>
 //
@@ -32,6 +33,9 @@ const (
 	// ContactSK is the sort key of every contact message: each message has
 	// a partition of its own.
 	ContactSK = "CONTACT"
+	// CountersSK is the sort key of a user's counters, such as how many
+	// todos they keep.
+	CountersSK = "COUNTERS"
 )
 
 // UserPK is the partition key of everything that belongs to owner, the sub

@@ -80,8 +80,11 @@ type idempotencyItem struct {
 // leaves the key as it found it or completed, never released half-way: the
 // client's retry with the key then replays the todo, or makes it.
 //
-// IAM: dynamodb:PutItem
-func (s *Store) PutTodoOnce(ctx context.Context, owner string, t todo.Todo, idem Idempotency) (*SavedResponse, error) {
+// The todo is counted as PutTodo counts it: past maxTodos, nothing is
+// stored, the key is freed, and the error is errkind.ErrQuotaReached.
+//
+// IAM: dynamodb:PutItem, dynamodb:UpdateItem
+func (s *Store) PutTodoOnce(ctx context.Context, owner string, t todo.Todo, idem Idempotency, maxTodos int) (*SavedResponse, error) {
 	now := s.now()
 	lockUntil := now.Add(defaultLockTTL)
 	if deadline, ok := ctx.Deadline(); ok {
@@ -119,6 +122,11 @@ func (s *Store) PutTodoOnce(ctx context.Context, owner string, t todo.Todo, idem
 		s.releaseKey(ctx, rec)
 		return nil, fmt.Errorf("store: marshal idempotency record: %w", err)
 	}
+	count, err := s.countTodo(owner, 1, maxTodos)
+	if err != nil {
+		s.releaseKey(ctx, rec)
+		return nil, err
+	}
 	stillOurs, err := expression.NewBuilder().
 		WithCondition(expression.Name("lockToken").Equal(expression.Value(rec.LockToken))).
 		Build()
@@ -136,13 +144,14 @@ func (s *Store) PutTodoOnce(ctx context.Context, owner string, t todo.Todo, idem
 				ExpressionAttributeNames:  stillOurs.Names(),
 				ExpressionAttributeValues: stillOurs.Values(),
 			}},
+			{Update: count},
 		},
 	})
 	if err == nil {
 		return nil, nil
 	}
 	var canceled *types.TransactionCanceledException
-	if errors.As(err, &canceled) && len(canceled.CancellationReasons) == 2 {
+	if errors.As(err, &canceled) && len(canceled.CancellationReasons) == 3 {
 		reasons := canceled.CancellationReasons
 		switch {
 		case aws.ToString(reasons[1].Code) == conditionalCheckFailed:
@@ -154,6 +163,11 @@ func (s *Store) PutTodoOnce(ctx context.Context, owner string, t todo.Todo, idem
 			// (DynamoDB answers that with success while it remembers the
 			// ClientRequestToken; this covers the rest).
 			return nil, nil
+		case aws.ToString(reasons[2].Code) == conditionalCheckFailed:
+			// The user keeps as many todos as they may: free the key, so
+			// that the same request succeeds once they have deleted some.
+			s.releaseKey(ctx, rec)
+			return nil, errkind.ErrQuotaReached
 		}
 	}
 	s.releaseKey(ctx, rec)

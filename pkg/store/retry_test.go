@@ -60,19 +60,23 @@ func TestRetriedWritesAnswerAsTheirFirstAttemptCommitted(t *testing.T) {
 		// it returned and what the table holds.
 		run func(t *testing.T, s *store.Store, tbl *dbtest.Table, td todo.Todo)
 	}{
-		{"a create", "PutItem", "", faultproxy.DropAnswer, func(t *testing.T, s *store.Store, tbl *dbtest.Table, _ todo.Todo) {
+		// With a quota of two todos, a retry that counted its first
+		// attempt again would be refused.
+		{"a create", "TransactWriteItems", "", faultproxy.DropAnswer, func(t *testing.T, s *store.Store, tbl *dbtest.Table, _ todo.Todo) {
 			nt := newTodo("new", time.Now())
-			if err := s.PutTodo(ctx, "alice", nt); err != nil {
+			if err := s.PutTodo(ctx, "alice", nt, 2); err != nil {
 				t.Fatalf("PutTodo: %v", err)
 			}
 			wantItems(t, tbl, 2)
+			wantTodoCount(t, tbl, 2)
 		}},
-		{"a create whose answer outlasts the attempt", "PutItem", "", faultproxy.HoldAnswer, func(t *testing.T, s *store.Store, tbl *dbtest.Table, _ todo.Todo) {
+		{"a create whose answer outlasts the attempt", "TransactWriteItems", "", faultproxy.HoldAnswer, func(t *testing.T, s *store.Store, tbl *dbtest.Table, _ todo.Todo) {
 			nt := newTodo("new", time.Now())
-			if err := s.PutTodo(ctx, "alice", nt); err != nil {
+			if err := s.PutTodo(ctx, "alice", nt, 2); err != nil {
 				t.Fatalf("PutTodo: %v", err)
 			}
 			wantItems(t, tbl, 2)
+			wantTodoCount(t, tbl, 2)
 		}},
 		{"a patch with If-Match", "UpdateItem", "", faultproxy.DropAnswer, func(t *testing.T, s *store.Store, tbl *dbtest.Table, td todo.Todo) {
 			got, err := s.UpdateTodo(ctx, "alice", td.ID, &patch, 1)
@@ -87,16 +91,18 @@ func TestRetriedWritesAnswerAsTheirFirstAttemptCommitted(t *testing.T) {
 				t.Fatalf("DeleteTodo: %v", err)
 			}
 			wantGone(t, s, td.ID)
+			wantTodoCount(t, tbl, 0)
 		}},
 		{"a delete without If-Match", "TransactWriteItems", "", faultproxy.DropAnswer, func(t *testing.T, s *store.Store, tbl *dbtest.Table, td todo.Todo) {
 			if err := s.DeleteTodo(ctx, "alice", td.ID, 0); err != nil {
 				t.Fatalf("DeleteTodo: %v", err)
 			}
 			wantGone(t, s, td.ID)
+			wantTodoCount(t, tbl, 0)
 		}},
 		{"the lock of an Idempotency-Key", "PutItem", "IDEMPOTENCY#", faultproxy.DropAnswer, func(t *testing.T, s *store.Store, tbl *dbtest.Table, _ todo.Todo) {
 			nt := newTodo("keyed", time.Now())
-			replay, err := s.PutTodoOnce(ctx, "alice", nt, store.Idempotency{Key: "k1", RequestHash: "h", Response: store.SavedResponse{Status: 201}})
+			replay, err := s.PutTodoOnce(ctx, "alice", nt, store.Idempotency{Key: "k1", RequestHash: "h", Response: store.SavedResponse{Status: 201}}, 0)
 			if err != nil || replay != nil {
 				t.Fatalf("PutTodoOnce: replay %v, err %v; want a create", replay, err)
 			}
@@ -104,11 +110,12 @@ func TestRetriedWritesAnswerAsTheirFirstAttemptCommitted(t *testing.T) {
 		}},
 		{"the transaction of an Idempotency-Key", "TransactWriteItems", "", faultproxy.DropAnswer, func(t *testing.T, s *store.Store, tbl *dbtest.Table, _ todo.Todo) {
 			nt := newTodo("keyed", time.Now())
-			replay, err := s.PutTodoOnce(ctx, "alice", nt, store.Idempotency{Key: "k1", RequestHash: "h", Response: store.SavedResponse{Status: 201}})
+			replay, err := s.PutTodoOnce(ctx, "alice", nt, store.Idempotency{Key: "k1", RequestHash: "h", Response: store.SavedResponse{Status: 201}}, 2)
 			if err != nil || replay != nil {
 				t.Fatalf("PutTodoOnce: replay %v, err %v; want a create", replay, err)
 			}
 			wantItems(t, tbl, 3)
+			wantTodoCount(t, tbl, 2)
 		}},
 		// With a limit of one message, a retry that counted its first
 		// attempt again would be refused.
@@ -135,7 +142,7 @@ func TestRetriedWritesAnswerAsTheirFirstAttemptCommitted(t *testing.T) {
 			t.Parallel()
 			s, tbl, p := proxied(t)
 			td := newTodo("first", time.Now())
-			if err := s.PutTodo(ctx, "alice", td); err != nil {
+			if err := s.PutTodo(ctx, "alice", td, 0); err != nil {
 				t.Fatal(err)
 			}
 			// In force only now: the setup's put is not faulted.
@@ -154,7 +161,7 @@ func TestAWriteWithoutAnAnswerIsUnknownAndItsRetryLearnsTheOutcome(t *testing.T)
 		t.Parallel()
 		s, _, p := proxied(t)
 		td := newTodo("first", time.Now())
-		if err := s.PutTodo(ctx, "alice", td); err != nil {
+		if err := s.PutTodo(ctx, "alice", td, 0); err != nil {
 			t.Fatal(err)
 		}
 		patch := todo.Patch{Done: set(true)}
@@ -177,7 +184,7 @@ func TestAWriteWithoutAnAnswerIsUnknownAndItsRetryLearnsTheOutcome(t *testing.T)
 		t.Parallel()
 		s, _, p := proxied(t)
 		td := newTodo("first", time.Now())
-		if err := s.PutTodo(ctx, "alice", td); err != nil {
+		if err := s.PutTodo(ctx, "alice", td, 0); err != nil {
 			t.Fatal(err)
 		}
 		in := p.Fault(faultproxy.Rule{Operation: "TransactWriteItems", Times: 3})
@@ -195,10 +202,10 @@ func TestAWriteWithoutAnAnswerIsUnknownAndItsRetryLearnsTheOutcome(t *testing.T)
 		s, tbl, p := proxied(t)
 		idem := store.Idempotency{Key: "k1", RequestHash: "h", Response: store.SavedResponse{Status: 201, Body: "first"}}
 		in := p.Fault(faultproxy.Rule{Operation: "TransactWriteItems", Times: 3})
-		_, err := s.PutTodoOnce(ctx, "alice", newTodo("keyed", time.Now()), idem)
+		_, err := s.PutTodoOnce(ctx, "alice", newTodo("keyed", time.Now()), idem, 0)
 		wantUnknown(t, err)
 		checkInjected(t, p, in, "TransactWriteItems", 3)
-		replay, err := s.PutTodoOnce(ctx, "alice", newTodo("keyed", time.Now()), idem)
+		replay, err := s.PutTodoOnce(ctx, "alice", newTodo("keyed", time.Now()), idem, 0)
 		if err != nil || replay == nil || replay.Body != "first" {
 			t.Fatalf("the retry: replay %+v, err %v; want the first response replayed", replay, err)
 		}
@@ -209,12 +216,12 @@ func TestAWriteWithoutAnAnswerIsUnknownAndItsRetryLearnsTheOutcome(t *testing.T)
 		s, tbl, p := proxied(t)
 		idem := store.Idempotency{Key: "k1", RequestHash: "h", Response: store.SavedResponse{Status: 201}}
 		in := p.Fault(faultproxy.Rule{Operation: "PutItem", Contains: "IDEMPOTENCY#", Times: 3})
-		_, err := s.PutTodoOnce(ctx, "alice", newTodo("keyed", time.Now()), idem)
+		_, err := s.PutTodoOnce(ctx, "alice", newTodo("keyed", time.Now()), idem, 0)
 		wantUnknown(t, err)
 		checkInjected(t, p, in, "PutItem", 3)
 		// The lock it took was released, so the retry need not wait it out.
 		wantItems(t, tbl, 0)
-		if replay, err := s.PutTodoOnce(ctx, "alice", newTodo("keyed", time.Now()), idem); err != nil || replay != nil {
+		if replay, err := s.PutTodoOnce(ctx, "alice", newTodo("keyed", time.Now()), idem, 0); err != nil || replay != nil {
 			t.Fatalf("the retry: replay %v, err %v; want a create", replay, err)
 		}
 		wantItems(t, tbl, 2)
@@ -228,9 +235,17 @@ func wantUnknown(t *testing.T, err error) {
 	}
 }
 
+// wantTodoCount checks alice's count of todos: each todo counted once.
+func wantTodoCount(t *testing.T, tbl *dbtest.Table, n int) {
+	t.Helper()
+	if got := todoCount(t, tbl, "alice"); got != n {
+		t.Errorf("alice's count of todos is %d, want %d", got, n)
+	}
+}
+
 func wantItems(t *testing.T, tbl *dbtest.Table, n int) {
 	t.Helper()
-	if items := tbl.Items(t); len(items) != n {
+	if items := records(t, tbl); len(items) != n {
 		t.Fatalf("the table holds %d items, want %d: %v", len(items), n, items)
 	}
 }

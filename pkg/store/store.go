@@ -66,6 +66,7 @@ const (
 	typeIdempotency  = "idempotency"
 	typeContact      = "contact"
 	typeContactLimit = "contactLimit"
+	typeCounters     = "counters"
 )
 
 // Store is the table. Build it once per process with New, or Open.
@@ -134,16 +135,60 @@ func itemKey(pk, sk string) map[string]types.AttributeValue {
 	}
 }
 
-// PutTodo stores a new todo of owner.
-func (s *Store) PutTodo(ctx context.Context, owner string, t todo.Todo) error {
+// PutTodo stores a new todo of owner, and counts it: when owner keeps
+// maxTodos todos already (0 for no limit), it stores nothing and returns
+// errkind.ErrQuotaReached. A retry that finds the todo its first attempt
+// stored succeeds, without counting it twice.
+//
+// IAM: dynamodb:PutItem, dynamodb:UpdateItem
+func (s *Store) PutTodo(ctx context.Context, owner string, t todo.Todo, maxTodos int) error {
 	put, writeID, err := s.newTodoPut(owner, t)
 	if err != nil {
 		return err
 	}
-	if err := s.put(ctx, put); !madeBy(err, writeID) {
-		return classifyWrite(err)
+	count, err := s.countTodo(owner, 1, maxTodos)
+	if err != nil {
+		return err
 	}
-	return nil
+	_, err = s.db().TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{
+		TransactItems: []types.TransactWriteItem{{Put: put}, {Update: count}},
+	})
+	var canceled *types.TransactionCanceledException
+	if errors.As(err, &canceled) && len(canceled.CancellationReasons) == 2 {
+		reasons := canceled.CancellationReasons
+		switch {
+		case aws.ToString(reasons[0].Code) == conditionalCheckFailed && writeIDOf(reasons[0].Item) == writeID:
+			return nil
+		case aws.ToString(reasons[1].Code) == conditionalCheckFailed:
+			return errkind.ErrQuotaReached
+		}
+	}
+	return classifyWrite(err)
+}
+
+// countTodo is the change of delta todos to the count of owner's todos,
+// for the transaction that creates or deletes one. With maxTodos above 0
+// it holds only while the count is below maxTodos, so that a user never
+// keeps more. Todos stored before the count was kept are not in it.
+func (s *Store) countTodo(owner string, delta, maxTodos int) (*types.Update, error) {
+	todos := expression.Name("todos")
+	b := expression.NewBuilder().WithUpdate(expression.Add(todos, expression.Value(delta)).
+		Set(expression.Name("type"), expression.Value(typeCounters)))
+	if maxTodos > 0 {
+		b = b.WithCondition(expression.AttributeNotExists(todos).Or(todos.LessThan(expression.Value(maxTodos))))
+	}
+	expr, err := b.Build()
+	if err != nil {
+		return nil, fmt.Errorf("store: build update: %w", err)
+	}
+	return &types.Update{
+		TableName:                 aws.String(s.table),
+		Key:                       itemKey(keys.UserPK(owner), keys.CountersSK),
+		UpdateExpression:          expr.Update(),
+		ConditionExpression:       expr.Condition(),
+		ExpressionAttributeNames:  expr.Names(),
+		ExpressionAttributeValues: expr.Values(),
+	}, nil
 }
 
 // newTodoPut is the write of a new todo, and its write ID. The condition
@@ -301,11 +346,12 @@ func (s *Store) UpdateTodo(ctx context.Context, owner, id string, p *todo.Patch,
 }
 
 // DeleteTodo deletes the todo id of owner, under the same conditions as
-// UpdateTodo, and leaves a tombstone in its place for TombstoneTTL. The
-// tombstone holds the delete's write ID: a retry that finds no todo reads
-// it to tell its own earlier delete (success) from another's (errkind.ErrNotFound).
+// UpdateTodo, leaves a tombstone in its place for TombstoneTTL, and takes
+// it off owner's count of todos. The tombstone holds the delete's write
+// ID: a retry that finds no todo reads it to tell its own earlier delete
+// (success) from another's (errkind.ErrNotFound).
 //
-// IAM: dynamodb:DeleteItem, dynamodb:PutItem
+// IAM: dynamodb:DeleteItem, dynamodb:PutItem, dynamodb:UpdateItem
 func (s *Store) DeleteTodo(ctx context.Context, owner, id string, ifVersion int64) error {
 	writeID := newWriteID()
 	if ifVersion != 0 {
@@ -323,8 +369,13 @@ func (s *Store) DeleteTodo(ctx context.Context, owner, id string, ifVersion int6
 	if err != nil {
 		return fmt.Errorf("store: marshal tombstone: %w", err)
 	}
+	uncount, err := s.countTodo(owner, -1, 0)
+	if err != nil {
+		return err
+	}
 	_, err = s.db().TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{
 		TransactItems: []types.TransactWriteItem{
+			{Update: uncount},
 			{Delete: &types.Delete{
 				TableName:                           aws.String(s.table),
 				Key:                                 todoKey(owner, id),
@@ -337,9 +388,9 @@ func (s *Store) DeleteTodo(ctx context.Context, owner, id string, ifVersion int6
 		},
 	})
 	var canceled *types.TransactionCanceledException
-	if errors.As(err, &canceled) && len(canceled.CancellationReasons) == 2 &&
-		aws.ToString(canceled.CancellationReasons[0].Code) == conditionalCheckFailed {
-		if len(canceled.CancellationReasons[0].Item) != 0 {
+	if errors.As(err, &canceled) && len(canceled.CancellationReasons) == 3 &&
+		aws.ToString(canceled.CancellationReasons[1].Code) == conditionalCheckFailed {
+		if len(canceled.CancellationReasons[1].Item) != 0 {
 			return errkind.ErrVersionMismatch
 		}
 		return s.deletedBy(ctx, owner, id, writeID)
@@ -414,12 +465,4 @@ func writeIDOf(item map[string]types.AttributeValue) string {
 		return v.Value
 	}
 	return ""
-}
-
-// madeBy reports whether err is a failed condition on an item that the
-// write with writeID made: the retry of a write whose first attempt
-// committed.
-func madeBy(err error, writeID string) bool {
-	var ccf *types.ConditionalCheckFailedException
-	return errors.As(err, &ccf) && writeIDOf(ccf.Item) == writeID
 }

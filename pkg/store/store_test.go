@@ -37,7 +37,7 @@ func TestPutTodoThenGetTodoReturnsTheSameTodo(t *testing.T) {
 	due := "2027-01-02T03:04:05Z"
 	in := todo.New{Title: "Buy milk", Notes: "semi-skimmed", Done: true, DueAt: &due, Tags: []string{"home", "shop"}}
 	want := in.Todo(ulid.Make().String(), time.Now())
-	if err := s.PutTodo(ctx, "alice", want); err != nil {
+	if err := s.PutTodo(ctx, "alice", want, 0); err != nil {
 		t.Fatal(err)
 	}
 	got, err := s.GetTodo(ctx, "alice", want.ID)
@@ -52,7 +52,7 @@ func TestPutTodoThenGetTodoReturnsTheSameTodo(t *testing.T) {
 func TestGetTodoOfAnotherOwnerIsNotFound(t *testing.T) {
 	s := dbtest.NewTable(t).Store()
 	td := newTodo("secret", time.Now())
-	if err := s.PutTodo(ctx, "alice", td); err != nil {
+	if err := s.PutTodo(ctx, "alice", td, 0); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.GetTodo(ctx, "bob", td.ID); !errors.Is(err, errkind.ErrNotFound) {
@@ -63,12 +63,12 @@ func TestGetTodoOfAnotherOwnerIsNotFound(t *testing.T) {
 func TestPutTodoNeverReplacesATodo(t *testing.T) {
 	s := dbtest.NewTable(t).Store()
 	td := newTodo("first", time.Now())
-	if err := s.PutTodo(ctx, "alice", td); err != nil {
+	if err := s.PutTodo(ctx, "alice", td, 0); err != nil {
 		t.Fatal(err)
 	}
 	again := td
 	again.Title = "second"
-	if err := s.PutTodo(ctx, "alice", again); err == nil {
+	if err := s.PutTodo(ctx, "alice", again, 0); err == nil {
 		t.Fatal("a second put with the same id succeeded")
 	}
 	got, _ := s.GetTodo(ctx, "alice", td.ID)
@@ -124,7 +124,7 @@ func TestUpdateTodo(t *testing.T) {
 			created := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 			s := dbtest.NewTable(t).Store()
 			td := full.Todo(ulid.Make().String(), created)
-			if err := s.PutTodo(ctx, "alice", td); err != nil {
+			if err := s.PutTodo(ctx, "alice", td, 0); err != nil {
 				t.Fatal(err)
 			}
 			later := created.Add(time.Hour)
@@ -151,7 +151,7 @@ func TestUpdateTodo(t *testing.T) {
 func TestUpdateTodoRefusesAWrongVersionAndChangesNothing(t *testing.T) {
 	s := dbtest.NewTable(t).Store()
 	td := newTodo("t", time.Now())
-	if err := s.PutTodo(ctx, "alice", td); err != nil {
+	if err := s.PutTodo(ctx, "alice", td, 0); err != nil {
 		t.Fatal(err)
 	}
 	p := todo.Patch{Title: set("changed")}
@@ -195,7 +195,7 @@ func TestDeleteTodo(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			s := dbtest.NewTable(t).Store()
 			td := newTodo("t", time.Now())
-			if err := s.PutTodo(ctx, "alice", td); err != nil {
+			if err := s.PutTodo(ctx, "alice", td, 0); err != nil {
 				t.Fatal(err)
 			}
 			if err := s.DeleteTodo(ctx, tt.owner, td.ID, tt.version); !errors.Is(err, tt.wantErr) {
@@ -224,7 +224,7 @@ func seed(t *testing.T, s *store.Store, owner string, n int) (ids []string, done
 	for i := range n {
 		in := todo.New{Title: fmt.Sprint("todo ", i), Done: i%3 == 0}
 		td := in.Todo(ulid.MustNew(ulid.Timestamp(base.Add(time.Duration(i)*time.Millisecond)), ulid.DefaultEntropy()).String(), base)
-		if err := s.PutTodo(ctx, owner, td); err != nil {
+		if err := s.PutTodo(ctx, owner, td, 0); err != nil {
 			t.Fatal(err)
 		}
 		ids = append(ids, td.ID)
@@ -266,7 +266,7 @@ func TestListTodosPagesThroughEveryTodoOnceNewestFirst(t *testing.T) {
 	// partition beside it; the record must never be listed.
 	keyed := newTodo("via key", time.Now())
 	keyed.ID = ulid.MustNew(ulid.Timestamp(time.Now().Add(time.Hour)), ulid.DefaultEntropy()).String()
-	if _, err := s.PutTodoOnce(ctx, "alice", keyed, store.Idempotency{Key: "k", RequestHash: "h", Response: store.SavedResponse{Status: 201}}); err != nil {
+	if _, err := s.PutTodoOnce(ctx, "alice", keyed, store.Idempotency{Key: "k", RequestHash: "h", Response: store.SavedResponse{Status: 201}}, 0); err != nil {
 		t.Fatal(err)
 	}
 	want = append([]string{keyed.ID}, want...)
@@ -343,54 +343,54 @@ func TestPutTodoOnce(t *testing.T) {
 	t.Run("a retry with the same body replays and writes nothing", func(t *testing.T) {
 		tbl := dbtest.NewTable(t)
 		s := tbl.Store().WithClock(at(0))
-		if replay, err := s.PutTodoOnce(ctx, "alice", newTodo("a", start), idem); err != nil || replay != nil {
+		if replay, err := s.PutTodoOnce(ctx, "alice", newTodo("a", start), idem, 0); err != nil || replay != nil {
 			t.Fatalf("first: replay %v, err %v", replay, err)
 		}
-		before := len(tbl.Items(t))
-		replay, err := s.WithClock(at(23*time.Hour)).PutTodoOnce(ctx, "alice", newTodo("a", start), idem)
+		before := len(records(t, tbl))
+		replay, err := s.WithClock(at(23*time.Hour)).PutTodoOnce(ctx, "alice", newTodo("a", start), idem, 0)
 		if err != nil || replay == nil || fmt.Sprint(*replay) != fmt.Sprint(saved) {
 			t.Fatalf("retry: replay %+v, err %v; want %+v", replay, err, saved)
 		}
-		if after := len(tbl.Items(t)); after != before || before != 2 {
+		if after := len(records(t, tbl)); after != before || before != 2 {
 			t.Fatalf("items before retry %d, after %d; want 2 and 2 (todo and record)", before, after)
 		}
 	})
 	t.Run("the same key with another body is refused", func(t *testing.T) {
 		tbl := dbtest.NewTable(t)
 		s := tbl.Store().WithClock(at(0))
-		if _, err := s.PutTodoOnce(ctx, "alice", newTodo("a", start), idem); err != nil {
+		if _, err := s.PutTodoOnce(ctx, "alice", newTodo("a", start), idem, 0); err != nil {
 			t.Fatal(err)
 		}
 		other := idem
 		other.RequestHash = "hash-b"
-		if _, err := s.PutTodoOnce(ctx, "alice", newTodo("b", start), other); !errors.Is(err, errkind.ErrIdempotencyKeyReused) {
+		if _, err := s.PutTodoOnce(ctx, "alice", newTodo("b", start), other, 0); !errors.Is(err, errkind.ErrIdempotencyKeyReused) {
 			t.Fatalf("err = %v, want errkind.ErrIdempotencyKeyReused", err)
 		}
-		if n := len(tbl.Items(t)); n != 2 {
+		if n := len(records(t, tbl)); n != 2 {
 			t.Fatalf("%d items, want 2", n)
 		}
 	})
 	t.Run("keys are per owner", func(t *testing.T) {
 		tbl := dbtest.NewTable(t)
 		s := tbl.Store()
-		if _, err := s.PutTodoOnce(ctx, "alice", newTodo("a", start), idem); err != nil {
+		if _, err := s.PutTodoOnce(ctx, "alice", newTodo("a", start), idem, 0); err != nil {
 			t.Fatal(err)
 		}
-		if replay, err := s.PutTodoOnce(ctx, "bob", newTodo("a", start), idem); err != nil || replay != nil {
+		if replay, err := s.PutTodoOnce(ctx, "bob", newTodo("a", start), idem, 0); err != nil || replay != nil {
 			t.Fatalf("bob with alice's key: replay %v, err %v; want a fresh create", replay, err)
 		}
 	})
 	t.Run("a key is free again after 24 hours", func(t *testing.T) {
 		tbl := dbtest.NewTable(t)
 		s := tbl.Store().WithClock(at(0))
-		if _, err := s.PutTodoOnce(ctx, "alice", newTodo("a", start), idem); err != nil {
+		if _, err := s.PutTodoOnce(ctx, "alice", newTodo("a", start), idem, 0); err != nil {
 			t.Fatal(err)
 		}
-		replay, err := s.WithClock(at(24*time.Hour+time.Second)).PutTodoOnce(ctx, "alice", newTodo("a", start), idem)
+		replay, err := s.WithClock(at(24*time.Hour+time.Second)).PutTodoOnce(ctx, "alice", newTodo("a", start), idem, 0)
 		if err != nil || replay != nil {
 			t.Fatalf("after 24 h: replay %v, err %v; want a fresh create", replay, err)
 		}
-		if n := len(tbl.Items(t)); n != 3 {
+		if n := len(records(t, tbl)); n != 3 {
 			t.Fatalf("%d items, want 3 (two todos, one record)", n)
 		}
 	})
@@ -398,7 +398,7 @@ func TestPutTodoOnce(t *testing.T) {
 		tbl := dbtest.NewTable(t)
 		s := tbl.Store().WithClock(at(0))
 		putPending(t, tbl, "alice", idem.Key, idem.RequestHash, start.Add(10*time.Second))
-		if _, err := s.PutTodoOnce(ctx, "alice", newTodo("a", start), idem); !errors.Is(err, errkind.ErrIdempotencyInFlight) {
+		if _, err := s.PutTodoOnce(ctx, "alice", newTodo("a", start), idem, 0); !errors.Is(err, errkind.ErrIdempotencyInFlight) {
 			t.Fatalf("err = %v, want errkind.ErrIdempotencyInFlight", err)
 		}
 		// A holder that died leaves its lock; after it, a retry with the
@@ -406,13 +406,13 @@ func TestPutTodoOnce(t *testing.T) {
 		other := idem
 		other.RequestHash = "hash-b"
 		late := s.WithClock(at(11 * time.Second))
-		if _, err := late.PutTodoOnce(ctx, "alice", newTodo("b", start), other); !errors.Is(err, errkind.ErrIdempotencyKeyReused) {
+		if _, err := late.PutTodoOnce(ctx, "alice", newTodo("b", start), other, 0); !errors.Is(err, errkind.ErrIdempotencyKeyReused) {
 			t.Fatalf("other body after the lock: err = %v, want errkind.ErrIdempotencyKeyReused", err)
 		}
-		if replay, err := late.PutTodoOnce(ctx, "alice", newTodo("a", start), idem); err != nil || replay != nil {
+		if replay, err := late.PutTodoOnce(ctx, "alice", newTodo("a", start), idem, 0); err != nil || replay != nil {
 			t.Fatalf("same body after the lock: replay %v, err %v; want a create", replay, err)
 		}
-		if n := len(tbl.Items(t)); n != 2 {
+		if n := len(records(t, tbl)); n != 2 {
 			t.Fatalf("%d items, want 2", n)
 		}
 	})
@@ -420,17 +420,17 @@ func TestPutTodoOnce(t *testing.T) {
 		tbl := dbtest.NewTable(t)
 		s := tbl.Store()
 		td := newTodo("a", start)
-		if err := s.PutTodo(ctx, "alice", td); err != nil {
+		if err := s.PutTodo(ctx, "alice", td, 0); err != nil {
 			t.Fatal(err)
 		}
 		// The same id again makes the transaction fail on the todo.
-		if _, err := s.PutTodoOnce(ctx, "alice", td, idem); err == nil {
+		if _, err := s.PutTodoOnce(ctx, "alice", td, idem, 0); err == nil {
 			t.Fatal("transaction with a duplicate id succeeded")
 		}
-		if n := len(tbl.Items(t)); n != 1 {
+		if n := len(records(t, tbl)); n != 1 {
 			t.Fatalf("%d items, want only the first todo (key released)", n)
 		}
-		if replay, err := s.PutTodoOnce(ctx, "alice", newTodo("a", start), idem); err != nil || replay != nil {
+		if replay, err := s.PutTodoOnce(ctx, "alice", newTodo("a", start), idem, 0); err != nil || replay != nil {
 			t.Fatalf("retry after release: replay %v, err %v", replay, err)
 		}
 	})
@@ -496,7 +496,7 @@ func TestContactMessages(t *testing.T) {
 	if err := s.SetContactNotified(ctx, ulid.Make().String(), true, ""); !errors.Is(err, errkind.ErrNotFound) {
 		t.Errorf("marking a missing message: err = %v, want errkind.ErrNotFound", err)
 	}
-	if n := len(tbl.Items(t)); n != 2 {
+	if n := len(records(t, tbl)); n != 2 {
 		t.Errorf("marking a missing message created an item")
 	}
 }
@@ -519,4 +519,34 @@ func TestExpiredContextIsUnavailable(t *testing.T) {
 	if _, err := s.GetTodo(c, "alice", ulid.Make().String()); !errors.Is(err, errkind.ErrUnavailable) {
 		t.Fatalf("err = %v, want errkind.ErrUnavailable", err)
 	}
+}
+
+// records returns the table's items but the users' counters: what the
+// writes under test store.
+func records(t *testing.T, tbl *dbtest.Table) []map[string]types.AttributeValue {
+	t.Helper()
+	var out []map[string]types.AttributeValue
+	for _, item := range tbl.Items(t) {
+		if sk, _ := item["SK"].(*types.AttributeValueMemberS); sk == nil || sk.Value != keys.CountersSK {
+			out = append(out, item)
+		}
+	}
+	return out
+}
+
+// todoCount returns owner's count of todos, -1 when it has none.
+func todoCount(t *testing.T, tbl *dbtest.Table, owner string) int {
+	t.Helper()
+	for _, item := range tbl.Items(t) {
+		pk, _ := item["PK"].(*types.AttributeValueMemberS)
+		sk, _ := item["SK"].(*types.AttributeValueMemberS)
+		if pk != nil && sk != nil && pk.Value == keys.UserPK(owner) && sk.Value == keys.CountersSK {
+			n, err := strconv.Atoi(item["todos"].(*types.AttributeValueMemberN).Value)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+	}
+	return -1
 }

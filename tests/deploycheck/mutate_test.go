@@ -167,7 +167,7 @@ func TestChecksCatchDrift(t *testing.T) {
 		},
 		{
 			name:  "a policy missing an action",
-			edits: []edit{{"template.yaml", "                  - dynamodb:PutItem\n                  - dynamodb:DeleteItem\n", "                  - dynamodb:PutItem\n"}},
+			edits: []edit{{"template.yaml", "                  - dynamodb:PutItem\n                  - dynamodb:UpdateItem\n                  - dynamodb:DeleteItem\n", "                  - dynamodb:PutItem\n                  - dynamodb:UpdateItem\n"}},
 			check: "iam",
 			want:  "template.yaml: CreateTodoFunction: CreateTodoFunctionRole may not call [dynamodb:DeleteItem] on the table, which its code calls",
 		},

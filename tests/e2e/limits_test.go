@@ -55,3 +55,27 @@ func TestTheContactFormLimitsEachSender(t *testing.T) {
 	}
 	recordFigures("contact limit", map[string]any{"limit": limit, "refused": refused, "stored": stored})
 }
+
+// TestAUserKeepsAtMostMaxTodosPerUser: past the quota, a create gets 403
+// with a problem and stores nothing; a delete makes room.
+func TestAUserKeepsAtMostMaxTodosPerUser(t *testing.T) {
+	t.Parallel()
+	a := startAPI(t, map[string]string{"MaxTodosPerUser": "2"}, nil)
+	alice := a.token(t, "alice")
+	first := a.create(t, alice, `{"title":"one"}`)
+	a.create(t, alice, `{"title":"two"}`)
+	refused := 0
+	for _, header := range []map[string]string{nil, {"Idempotency-Key": "k3"}} {
+		p := a.do(t, request{method: "POST", path: "/todos", token: alice, body: `{"title":"three"}`, header: header}).wantProblem(t, http.StatusForbidden)
+		refused++
+		if !strings.Contains(p.Detail, "quota") {
+			t.Errorf("403 %+v does not say the quota is reached", p)
+		}
+	}
+	if got := a.listAll(t, alice, ""); len(got) != 1 || len(got[0]) != 2 {
+		t.Errorf("alice has %v, want her 2 todos", got)
+	}
+	a.do(t, request{method: "DELETE", path: "/todos/" + first.ID, token: alice}).want(t, http.StatusNoContent)
+	a.do(t, request{method: "POST", path: "/todos", token: alice, body: `{"title":"three"}`, header: map[string]string{"Idempotency-Key": "k3"}}).want(t, http.StatusCreated)
+	recordFigures("todo quota", map[string]any{"limit": 2, "refused": refused})
+}

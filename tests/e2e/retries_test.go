@@ -213,13 +213,13 @@ func TestAmbiguousCommitsGetTheAnswerTheirWriteDeserves(t *testing.T) {
 	}
 
 	tests := []ambiguousCase{
-		{"a create, its answer dropped", "POST /todos",
+		{"a create and its count, their answer dropped", "POST /todos",
 			func(tc *caseData) faultproxy.Rule {
-				return faultproxy.Rule{Operation: "PutItem", Contains: tc.marker, Action: faultproxy.DropAnswer}
+				return faultproxy.Rule{Operation: "TransactWriteItems", Contains: tc.marker, Action: faultproxy.DropAnswer}
 			}, create(""), created},
-		{"a create, its answer held past the attempt timeout", "POST /todos",
+		{"a create and its count, their answer held past the attempt timeout", "POST /todos",
 			func(tc *caseData) faultproxy.Rule {
-				return faultproxy.Rule{Operation: "PutItem", Contains: tc.marker, Action: faultproxy.HoldAnswer}
+				return faultproxy.Rule{Operation: "TransactWriteItems", Contains: tc.marker, Action: faultproxy.HoldAnswer}
 			}, create(""), created},
 		{"a create with an Idempotency-Key, its lock's answer dropped", "POST /todos",
 			func(tc *caseData) faultproxy.Rule {

@@ -193,10 +193,13 @@ func TestLoadResolvesTheFunctions(t *testing.T) {
 					LogFormat:   tf.LogFormat,
 					Env:         map[string]string{"TABLE_NAME": tt.table},
 				}
-				if f.Name == "ContactFunction" {
+				switch f.Name {
+				case "ContactFunction":
 					for k, v := range tt.contactEnv {
 						want.Env[k] = v
 					}
+				case "CreateTodoFunction":
+					want.Env["MAX_TODOS_PER_USER"] = "10000"
 				}
 				if want.Timeout <= 0 || want.MemoryMB <= 0 || want.LogFormat != "JSON" {
 					t.Errorf("%s: the template gives timeout %v, memory %d MB and log format %q", tf.LogicalID, want.Timeout, want.MemoryMB, want.LogFormat)

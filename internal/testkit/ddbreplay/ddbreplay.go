@@ -148,7 +148,7 @@ func PutTodo(tb testing.TB, s *store.Store, owner string) todo.Todo {
 	due := "2027-03-01T09:00:00Z"
 	in := todo.New{Title: "Read the book club pick", Notes: "Chapters 3 and 4, before Thursday", DueAt: &due, Tags: []string{"books", "evening"}}
 	td := in.Todo(ulid.Make().String(), time.Now())
-	if err := s.PutTodo(context.Background(), owner, td); err != nil {
+	if err := s.PutTodo(context.Background(), owner, td, 0); err != nil {
 		tb.Fatal(err)
 	}
 	return td
