@@ -63,12 +63,13 @@ fuzz: tools
 	  done; \
 	done
 
-## reliability: fuzz every parser for FUZZTIME, run the end-to-end tests, and write their figures to RELIABILITY.md
+## reliability: govulncheck, fuzz every parser for FUZZTIME, run the end-to-end tests, and write their figures to RELIABILITY.md
 reliability: tools
 	@mkdir -p $(BUILD_DIR)
+	$(MAKE) --no-print-directory vulncheck 2>&1 | tee $(BUILD_DIR)/vulncheck.log; test $${PIPESTATUS[0]} -eq 0
 	$(MAKE) --no-print-directory fuzz FUZZTIME=$(FUZZTIME) 2>&1 | tee $(BUILD_DIR)/fuzz.log; test $${PIPESTATUS[0]} -eq 0
 	RELIABILITY_REPORT=$(CURDIR)/RELIABILITY.md RELIABILITY_FUZZ_LOG=$(CURDIR)/$(BUILD_DIR)/fuzz.log RELIABILITY_FUZZTIME=$(FUZZTIME) \
-	  go test -count=1 ./tests/e2e
+	  RELIABILITY_VULNCHECK_LOG=$(CURDIR)/$(BUILD_DIR)/vulncheck.log go test -count=1 ./tests/e2e
 
 ## soak: the mixed-operations test with OPS operations (default 20000)
 OPS ?= 20000

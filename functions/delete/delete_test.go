@@ -2,7 +2,6 @@ package main
 
 import (
 	"errors"
-	"github.com/example/serverless-todo/pkg/errkind"
 	"testing"
 	"time"
 
@@ -10,6 +9,7 @@ import (
 
 	"github.com/example/serverless-todo/internal/testkit/apitest"
 	"github.com/example/serverless-todo/internal/testkit/dbtest"
+	"github.com/example/serverless-todo/pkg/errkind"
 	"github.com/example/serverless-todo/pkg/todo"
 )
 

@@ -26,10 +26,23 @@ type Func func(ctx context.Context, req *events.APIGatewayV2HTTPRequest) (events
 // Lambda is the handler lambda.Start takes.
 type Lambda func(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error)
 
+// MaxLogValueBytes bounds each string a log line carries, so that no input
+// (a huge token subject, an error quoting a body) makes a line of more than
+// a few KB.
+const MaxLogValueBytes = 512
+
+// boundValue cuts a string attribute to MaxLogValueBytes.
+func boundValue(_ []string, a slog.Attr) slog.Attr {
+	if a.Value.Kind() == slog.KindString && len(a.Value.String()) > MaxLogValueBytes {
+		a.Value = slog.StringValue(problem.Cut(a.Value.String(), MaxLogValueBytes))
+	}
+	return a
+}
+
 // NewLogger returns the JSON logger functions write to: Lambda's JSON log
 // format keeps each line as one structured record.
 func NewLogger(w io.Writer) *slog.Logger {
-	return slog.New(slog.NewJSONHandler(w, nil))
+	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{ReplaceAttr: boundValue}))
 }
 
 // Wrap returns the Lambda handler for h. It never returns an error to Lambda:

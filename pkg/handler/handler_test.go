@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/example/serverless-todo/pkg/errkind"
 	"net/http"
 	"runtime/debug"
 	"strings"
@@ -17,6 +16,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambdacontext"
 
 	"github.com/example/serverless-todo/internal/testkit/apitest"
+	"github.com/example/serverless-todo/pkg/errkind"
 	"github.com/example/serverless-todo/pkg/handler"
 	"github.com/example/serverless-todo/pkg/problem"
 	"github.com/example/serverless-todo/pkg/response"
@@ -182,6 +182,30 @@ func TestSetMemoryLimitFollowsTheFunctionsMemorySize(t *testing.T) {
 		handler.SetMemoryLimit(func(k string) string { return tt.env[k] })
 		if got := debug.SetMemoryLimit(-1); got != tt.want {
 			t.Errorf("%v: limit %d, want %d", tt.env, got, tt.want)
+		}
+	}
+}
+
+// TestALogLineStaysSmallWhateverTheInput: every string a line carries is
+// cut, so a huge subject or error cannot make a huge line.
+func TestALogLineStaysSmallWhateverTheInput(t *testing.T) {
+	var logs bytes.Buffer
+	huge := strings.Repeat("é", 40000)
+	h := handler.Wrap(handler.NewLogger(&logs), func(ctx context.Context, req *events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+		return events.APIGatewayV2HTTPResponse{}, errors.New("store: " + huge)
+	})
+	ev := apitest.Request{Method: "GET", Path: "/todos", Route: "GET /todos", Sub: huge}.Event()
+	resp, err := h(context.Background(), ev)
+	if err != nil || resp.StatusCode != 500 {
+		t.Fatalf("got %d, %v", resp.StatusCode, err)
+	}
+	line := logLine(t, &logs)
+	if n := logs.Len(); n > 4096 {
+		t.Errorf("a log line of %d bytes, want at most 4 KB", n)
+	}
+	for _, k := range []string{"owner", "error"} {
+		if s, _ := line[k].(string); len(s) > handler.MaxLogValueBytes || !strings.HasSuffix(s, "…") {
+			t.Errorf("log %s is %d bytes, want it cut to %d", k, len(s), handler.MaxLogValueBytes)
 		}
 	}
 }

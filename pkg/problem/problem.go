@@ -4,7 +4,17 @@ package problem
 
 import (
 	"net/http"
+	"strconv"
 	"strings"
+	"unicode/utf8"
+)
+
+// A problem body stays small whatever the input: a field that names what
+// the client sent, such as an unknown member, is cut to MaxFieldBytes, and
+// a problem lists at most MaxErrors fields.
+const (
+	MaxFieldBytes = 64
+	MaxErrors     = 20
 )
 
 // ContentType is the media type of a problem body.
@@ -38,11 +48,33 @@ func New(status int, detail string) *Problem {
 	return &Problem{Type: "about:blank", Title: http.StatusText(status), Status: status, Detail: detail}
 }
 
-// Invalid returns a 400 problem listing the fields that were wrong.
+// Invalid returns a 400 problem listing the fields that were wrong: the
+// first MaxErrors, each field cut to MaxFieldBytes.
 func Invalid(detail string, errs ...FieldError) *Problem {
 	p := New(http.StatusBadRequest, detail)
-	p.Errors = errs
+	if len(errs) > MaxErrors {
+		p.Detail += " (the first " + strconv.Itoa(MaxErrors) + " of " + strconv.Itoa(len(errs)) + " errors)"
+		errs = errs[:MaxErrors]
+	}
+	p.Errors = make([]FieldError, len(errs))
+	for i, e := range errs {
+		p.Errors[i] = FieldError{Field: Cut(e.Field, MaxFieldBytes), Message: e.Message}
+	}
 	return p
+}
+
+// Cut returns s cut to at most n bytes, at a character boundary, with
+// "…" in place of what it leaves out: the way to echo what a client sent.
+func Cut(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	const ellipsis = "…"
+	end := max(0, n-len(ellipsis))
+	for end > 0 && !utf8.RuneStart(s[end]) {
+		end--
+	}
+	return s[:end] + ellipsis
 }
 
 // InvalidField returns a 400 problem for one wrong field.

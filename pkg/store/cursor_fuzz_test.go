@@ -2,12 +2,12 @@ package store
 
 import (
 	"errors"
-	"github.com/example/serverless-todo/pkg/errkind"
 	"strings"
 	"testing"
 
 	"github.com/oklog/ulid/v2"
 
+	"github.com/example/serverless-todo/pkg/errkind"
 	"github.com/example/serverless-todo/pkg/keys"
 )
 

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/example/serverless-todo/pkg/errkind"
 	"net"
 
 	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
@@ -12,6 +11,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/smithy-go"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
+
+	"github.com/example/serverless-todo/pkg/errkind"
 )
 
 // classify wraps a DynamoDB error in the sentinel the API maps to a status:

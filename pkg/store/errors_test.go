@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"errors"
-	"github.com/example/serverless-todo/pkg/errkind"
 	"net"
 	"testing"
 
@@ -13,6 +12,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/smithy-go"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
+
+	"github.com/example/serverless-todo/pkg/errkind"
 )
 
 // DynamoDB Local never throttles, so the classification of the errors real

@@ -3,7 +3,6 @@ package store_test
 import (
 	"errors"
 	"fmt"
-	"github.com/example/serverless-todo/pkg/errkind"
 	"testing"
 	"time"
 
@@ -12,6 +11,7 @@ import (
 	"github.com/example/serverless-todo/internal/testkit/dbtest"
 	"github.com/example/serverless-todo/internal/testkit/faultproxy"
 	"github.com/example/serverless-todo/pkg/contact"
+	"github.com/example/serverless-todo/pkg/errkind"
 	"github.com/example/serverless-todo/pkg/store"
 	"github.com/example/serverless-todo/pkg/todo"
 )

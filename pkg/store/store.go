@@ -40,7 +40,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/example/serverless-todo/pkg/errkind"
 	"strconv"
 	"time"
 
@@ -50,6 +49,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/example/serverless-todo/pkg/errkind"
 	"github.com/example/serverless-todo/pkg/keys"
 	"github.com/example/serverless-todo/pkg/todo"
 )

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/example/serverless-todo/pkg/errkind"
 	"slices"
 	"strconv"
 	"testing"
@@ -17,6 +16,7 @@ import (
 
 	"github.com/example/serverless-todo/internal/testkit/dbtest"
 	"github.com/example/serverless-todo/pkg/contact"
+	"github.com/example/serverless-todo/pkg/errkind"
 	"github.com/example/serverless-todo/pkg/keys"
 	"github.com/example/serverless-todo/pkg/mergepatch"
 	"github.com/example/serverless-todo/pkg/store"

@@ -6,10 +6,12 @@ import (
 	_ "embed"
 	"fmt"
 	"os"
+	"path/filepath"
 	"reflect"
 	"regexp"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"text/template"
@@ -43,9 +45,18 @@ type fuzzResult struct {
 }
 
 // writeReliability renders the figures into path, with the fuzz results
-// from the log of make fuzz at fuzzLog.
-func writeReliability(path, fuzzLog, fuzzTime string) error {
+// from the log of make fuzz at fuzzLog and govulncheck's findings from the
+// log of make vulncheck at vulnLog.
+func writeReliability(path, fuzzLog, fuzzTime, vulnLog string) error {
 	fuzz, err := readFuzzLog(fuzzLog)
+	if err != nil {
+		return err
+	}
+	vulns, err := readVulncheckLog(vulnLog)
+	if err != nil {
+		return err
+	}
+	pin, err := vulndbPin()
 	if err != nil {
 		return err
 	}
@@ -95,6 +106,8 @@ func writeReliability(path, fuzzLog, fuzzTime string) error {
 		"Fuzz":      fuzz,
 		"F":         figures.m,
 		"Pushover":  pushover,
+		"Vulns":     vulns,
+		"VulnDB":    pin,
 	})
 	if err != nil {
 		return err
@@ -111,6 +124,39 @@ func formatStatuses(m any) string {
 	}
 	slices.Sort(parts)
 	return strings.Join(parts, ", ")
+}
+
+// readVulncheckLog reads how many vulnerabilities govulncheck found the
+// code to reach.
+func readVulncheckLog(path string) (int, error) {
+	if path == "" {
+		return 0, fmt.Errorf("no govulncheck log: run make reliability")
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return 0, err
+	}
+	if m := regexp.MustCompile(`Your code is affected by (\d+) vulnerabilit`).FindSubmatch(data); m != nil {
+		return strconv.Atoi(string(m[1]))
+	}
+	if bytes.Contains(data, []byte("No vulnerabilities found.")) {
+		return 0, nil
+	}
+	return 0, fmt.Errorf("%s: not govulncheck's output", path)
+}
+
+// vulndbPin returns the version of golang.org/x/vulndb that tools/vulndb
+// pins.
+func vulndbPin() (string, error) {
+	data, err := os.ReadFile(filepath.Join(root, "tools", "vulndb", "go.mod"))
+	if err != nil {
+		return "", err
+	}
+	m := regexp.MustCompile(`(?m)^\s*golang\.org/x/vulndb (v\S+)`).FindSubmatch(data)
+	if m == nil {
+		return "", fmt.Errorf("tools/vulndb/go.mod pins no golang.org/x/vulndb")
+	}
+	return string(m[1]), nil
 }
 
 var (

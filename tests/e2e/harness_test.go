@@ -68,7 +68,7 @@ func run(m *testing.M) int {
 	defer mototest.Stop()
 	code := dbtest.Run(m)
 	if report := os.Getenv("RELIABILITY_REPORT"); report != "" && code == 0 {
-		if err := writeReliability(report, os.Getenv("RELIABILITY_FUZZ_LOG"), os.Getenv("RELIABILITY_FUZZTIME")); err != nil {
+		if err := writeReliability(report, os.Getenv("RELIABILITY_FUZZ_LOG"), os.Getenv("RELIABILITY_FUZZTIME"), os.Getenv("RELIABILITY_VULNCHECK_LOG")); err != nil {
 			fmt.Fprintln(os.Stderr, "e2e: writing the reliability report:", err)
 			return 1
 		}

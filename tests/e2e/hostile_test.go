@@ -137,6 +137,9 @@ func hostileRequests(x hostileTargets) []hostile {
 		body("a 60 KB first field", replaceMember(r.valid, r.fields[0], `"`+strings.Repeat("é", 30_000)+`"`))
 		body("a duplicate member", strings.Replace(r.valid, "{", `{"`+r.fields[0]+`":"dup",`, 1))
 		body("a duplicate member in another case", strings.Replace(r.valid, "{", `{"`+strings.ToUpper(r.fields[0])+`":"dup",`, 1))
+		body("an unknown member of 65,000 characters", strings.Replace(r.valid, "{", `{"`+strings.Repeat("<", 65_000)+`":"x",`, 1))
+		body("many unknown members", strings.Replace(r.valid, "{", "{"+manyMembers(200), 1))
+		body("a duplicate member of 60,000 characters", strings.Replace(r.valid, "{", `{"`+strings.Repeat("é", 30_000)+`":1,"`+strings.Repeat("é", 30_000)+`":1,`, 1))
 		for _, u := range []string{"id", "version", "owner", "PK", "SK", "createdAt", "__proto__", "constructor", "website2", "Title", " title", "tïtle"} {
 			body("the unknown member "+u, strings.Replace(r.valid, "{", `{"`+u+`":"x",`, 1))
 		}
@@ -320,6 +323,7 @@ func TestHostileRequestsGetAClientErrorAndWriteNothing(t *testing.T) {
 
 	var mu sync.Mutex
 	byStatus := map[int]int{}
+	largest := 0
 	var wg sync.WaitGroup
 	work := make(chan hostile)
 	for range 4 {
@@ -328,6 +332,7 @@ func TestHostileRequestsGetAClientErrorAndWriteNothing(t *testing.T) {
 				resp := a.sendRaw(t, r)
 				mu.Lock()
 				byStatus[resp.status]++
+				largest = max(largest, len(resp.body))
 				mu.Unlock()
 				checkHostileAnswer(t, r, resp, table)
 			}
@@ -351,7 +356,35 @@ func TestHostileRequestsGetAClientErrorAndWriteNothing(t *testing.T) {
 			fives += n
 		}
 	}
-	recordFigures("hostile", map[string]any{"requests": len(reqs), "statuses": byStatus, "5xx": fives, "itemsWritten": written})
+	// No answer and no log line grows with the input.
+	if largest > maxErrorBody {
+		t.Errorf("the largest error body is %d bytes, want at most %d", largest, maxErrorBody)
+	}
+	longestLine := 0
+	for line := range strings.SplitSeq(a.log.String(), "\n") {
+		longestLine = max(longestLine, len(line))
+	}
+	if longestLine > maxLogLine {
+		t.Errorf("the longest log line is %d bytes, want at most %d", longestLine, maxLogLine)
+	}
+	recordFigures("hostile", map[string]any{"requests": len(reqs), "statuses": byStatus, "5xx": fives, "itemsWritten": written,
+		"largestBody": largest, "longestLogLine": longestLine})
+}
+
+// The bounds of what a hostile request may make the API write: a few KB.
+const (
+	maxErrorBody = 4096
+	maxLogLine   = 4096
+)
+
+// manyMembers returns n members, unknown to any route, each named apart,
+// followed by a comma.
+func manyMembers(n int) string {
+	var b strings.Builder
+	for i := range n {
+		fmt.Fprintf(&b, `"unknown%03d":1,`, i)
+	}
+	return b.String()
 }
 
 // checkHostileAnswer requires a 4xx that is a function's problem or the

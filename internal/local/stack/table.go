@@ -4,13 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/example/serverless-todo/internal/local/dynamodblocal"
 	"maps"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/example/serverless-todo/internal/local/dynamodblocal"
 )
 
 // ensureTable creates tb unless it exists, and refuses an existing table
