@@ -10,9 +10,9 @@ import (
 // Form is the body of POST /contact. Its tags are the rules; openapi.yaml
 // states the same limits and a test keeps the two in step.
 type Form struct {
-	Name    string `json:"name" validate:"required,max=100,line"`
-	Email   string `json:"email" validate:"required,max=254,email"`
-	Message string `json:"message" validate:"required,max=5000,text"`
+	Name    string `json:"name" validate:"required,max=100,line,visible"`
+	Email   string `json:"email" validate:"required,max=254,email,unquoted"`
+	Message string `json:"message" validate:"required,max=5000,text,visible"`
 	// Website is a spam trap: the form hides it from people, so only bots
 	// fill it in. A filled-in form is answered as if accepted and dropped.
 	Website string `json:"website"`
@@ -25,11 +25,19 @@ func (f *Form) Normalize() {
 	f.Message = strings.TrimSpace(f.Message)
 }
 
-// Validate normalizes f and checks it against its rules;
+// Validate normalizes f, checks it against its rules and, when it is
+// valid, writes its text in Unicode's composed form (NFC);
 // *validate.Validator is the validator the functions use.
-func (f *Form) Validate(v interface{ Struct(s any) error }) error {
+func (f *Form) Validate(v interface {
+	Struct(s any) error
+	Compose(s string) string
+}) error {
 	f.Normalize()
-	return v.Struct(f)
+	if err := v.Struct(f); err != nil {
+		return err
+	}
+	f.Name, f.Message = v.Compose(f.Name), v.Compose(f.Message)
+	return nil
 }
 
 // IsSpam reports whether the spam trap was filled in.

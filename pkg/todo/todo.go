@@ -37,15 +37,38 @@ type Todo struct {
 // field, on create and on update; openapi.yaml states the same limits and a
 // test keeps the two in step.
 type New struct {
-	Title string   `json:"title" validate:"required,max=200,line"`
+	Title string   `json:"title" validate:"required,max=200,line,visible"`
 	Notes string   `json:"notes" validate:"max=2000,text"`
 	Done  bool     `json:"done"`
 	DueAt *string  `json:"dueAt" validate:"omitnil,datetime=2006-01-02T15:04:05Z07:00"`
-	Tags  []string `json:"tags" validate:"max=10,unique,dive,min=1,max=32,line"`
+	Tags  []string `json:"tags" validate:"max=10,unique,dive,min=1,max=32,line,visible"`
 }
 
-// Normalize trims the title, whose length limits count what is left.
-func (n *New) Normalize() { n.Title = strings.TrimSpace(n.Title) }
+// Normalize trims the title and the tags, whose length limits count what
+// is left.
+func (n *New) Normalize() {
+	n.Title = strings.TrimSpace(n.Title)
+	trimAll(n.Tags)
+}
+
+// compose writes the text of a valid New in Unicode's composed form
+// (NFC), as Validator.Compose returns it.
+func (n *New) compose(v Validator) {
+	n.Title, n.Notes = v.Compose(n.Title), v.Compose(n.Notes)
+	composeAll(v, n.Tags)
+}
+
+func trimAll(ss []string) {
+	for i := range ss {
+		ss[i] = strings.TrimSpace(ss[i])
+	}
+}
+
+func composeAll(v Validator, ss []string) {
+	for i := range ss {
+		ss[i] = v.Compose(ss[i])
+	}
+}
 
 // Validator checks a struct's fields against their validate tags;
 // *validate.Validator is the one the functions use. It is an interface so
@@ -54,12 +77,19 @@ func (n *New) Normalize() { n.Title = strings.TrimSpace(n.Title) }
 type Validator interface {
 	Struct(s any) error
 	Fields(s any, fields ...string) error
+	// Compose returns s in Unicode's composed form (NFC).
+	Compose(s string) string
 }
 
-// Validate normalizes n and checks it against its rules.
+// Validate normalizes n, checks it against its rules and, when it is
+// valid, composes its text.
 func (n *New) Validate(v Validator) error {
 	n.Normalize()
-	return v.Struct(n)
+	if err := v.Struct(n); err != nil {
+		return err
+	}
+	n.compose(v)
+	return nil
 }
 
 // Todo returns the new todo a valid New describes, at version 1.
@@ -125,18 +155,27 @@ func (p *Patch) Check() error {
 	return nil
 }
 
-// Normalize trims a new title, as New.Normalize does.
-func (p *Patch) Normalize() { p.Title.Value = strings.TrimSpace(p.Title.Value) }
+// Normalize trims a new title and tags, as New.Normalize does.
+func (p *Patch) Normalize() {
+	p.Title.Value = strings.TrimSpace(p.Title.Value)
+	trimAll(p.Tags.Value)
+}
 
-// Validate checks the patch as a whole, normalizes it, and checks the values
-// it sets against the rules of New.
+// Validate checks the patch as a whole, normalizes it, checks the values
+// it sets against the rules of New and, when they pass, composes them as
+// New.Validate does.
 func (p *Patch) Validate(v Validator) error {
 	if err := p.Check(); err != nil {
 		return err
 	}
 	p.Normalize()
 	values, fields := p.Values()
-	return v.Fields(&values, fields...)
+	if err := v.Fields(&values, fields...); err != nil {
+		return err
+	}
+	p.Title.Value, p.Notes.Value = v.Compose(p.Title.Value), v.Compose(p.Notes.Value)
+	composeAll(v, p.Tags.Value)
+	return nil
 }
 
 // Values returns the patch's new values as a New, with the Go names of the

@@ -110,3 +110,85 @@ func TestMessagesNeverEchoTheValue(t *testing.T) {
 		t.Fatalf("error %v echoes the message", err)
 	}
 }
+
+// TestTextThatHidesOrReordersItselfIsRefused: what reaches the owner's phone
+// and other users' screens is what it looks like, and a title says
+// something.
+func TestTextThatHidesOrReordersItselfIsRefused(t *testing.T) {
+	v := validate.New()
+	tests := []struct {
+		name string
+		in   todo.New
+		want []string
+	}{
+		{"a title of zero-width spaces", todo.New{Title: "\u200b\u200b"}, []string{"title"}},
+		{"a title of a word joiner and a BOM", todo.New{Title: "\u2060\ufeff"}, []string{"title"}},
+		{"a title with a bidi override", todo.New{Title: "invoice \u202egnp.exe"}, []string{"title"}},
+		{"a title with a bidi isolate", todo.New{Title: "a \u2066b\u2069"}, []string{"title"}},
+		{"a title with a right-to-left mark", todo.New{Title: "a\u200fb"}, []string{"title"}},
+		{"a title with a line separator", todo.New{Title: "a\u2028b"}, []string{"title"}},
+		{"a title with a paragraph separator", todo.New{Title: "a\u2029b"}, []string{"title"}},
+		{"a title of combining marks alone", todo.New{Title: "\u0301\u0301"}, []string{"title"}},
+		{"a title of no-break spaces", todo.New{Title: "\u00a0\u3000"}, []string{"title"}},
+		{"a title hiding tag characters", todo.New{Title: "hi\U000e0041\U000e0042"}, []string{"title"}},
+		{"a title with a soft hyphen", todo.New{Title: "in\u00advoice"}, []string{"title"}},
+		{"notes with a bidi override", todo.New{Title: "a", Notes: "x\u202ey"}, []string{"notes"}},
+		{"notes with a zero-width space", todo.New{Title: "a", Notes: "x\u200b"}, []string{"notes"}},
+		{"a tag of a space", todo.New{Title: "a", Tags: []string{" "}}, []string{"tags[0]"}},
+		{"a tag with a trailing zero-width space", todo.New{Title: "a", Tags: []string{"home\u200b"}}, []string{"tags[0]"}},
+		// What people write.
+		{"an emoji sequence with joiners", todo.New{Title: "family 👨\u200d👩\u200d👧", Tags: []string{"👍🏽"}}, nil},
+		{"Persian with a non-joiner", todo.New{Title: "می\u200cخواهم"}, nil},
+		{"Arabic and Hebrew", todo.New{Title: "مرحبا שלום", Notes: "a\tb\r\nc"}, nil},
+		{"a combining accent on a letter", todo.New{Title: "cafe\u0301"}, nil},
+		{"a title with private-use and new characters", todo.New{Title: "\uf8ff logo"}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			n := tt.in
+			if got := fields(t, n.Validate(v)); !slices.Equal(got, tt.want) {
+				t.Errorf("fields %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestValidTextIsStoredComposedAndTrimmed(t *testing.T) {
+	v := validate.New()
+	n := todo.New{Title: "  cafe\u0301 ", Notes: "re\u0301sume\u0301", Tags: []string{" home ", "cafe\u0301"}}
+	if err := n.Validate(v); err != nil {
+		t.Fatal(err)
+	}
+	if n.Title != "café" || n.Notes != "résumé" || !slices.Equal(n.Tags, []string{"home", "café"}) {
+		t.Errorf("got %q %q %q, want the trimmed, composed (NFC) text", n.Title, n.Notes, n.Tags)
+	}
+	f := contact.Form{Name: " Rene\u0301 ", Email: "rene@example.com", Message: "Merci\u0301"}
+	if err := f.Validate(v); err != nil || f.Name != "René" || f.Message != "Mercí" {
+		t.Errorf("form %+v, %v: want composed text", f, err)
+	}
+}
+
+func TestContactFormRefusesWhatHidesInIt(t *testing.T) {
+	v := validate.New()
+	tests := []struct {
+		name string
+		in   contact.Form
+		want []string
+	}{
+		{"a quoted local part", contact.Form{Name: "A", Email: `"john doe"@example.com`, Message: "m"}, []string{"email"}},
+		{"a quoted local part hiding another address", contact.Form{Name: "A", Email: `"a@evil.example"@example.com`, Message: "m"}, []string{"email"}},
+		{"a name of zero-width spaces", contact.Form{Name: "\u200b", Email: "a@example.com", Message: "m"}, []string{"name"}},
+		{"a name with a bidi override", contact.Form{Name: "Bob \u202eteb", Email: "a@example.com", Message: "m"}, []string{"name"}},
+		{"a message of zero-width spaces and breaks", contact.Form{Name: "A", Email: "a@example.com", Message: "\u200b\n\u200b"}, []string{"message"}},
+		{"a message with a line separator", contact.Form{Name: "A", Email: "a@example.com", Message: "a\u2028b"}, []string{"message"}},
+		{"a plain form", contact.Form{Name: "Ann", Email: "ann+todo@example.com", Message: "Hello\nthere"}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := tt.in
+			if got := fields(t, f.Validate(v)); !slices.Equal(got, tt.want) {
+				t.Errorf("fields %v, want %v", got, tt.want)
+			}
+		})
+	}
+}

@@ -185,6 +185,36 @@ func stringsAtTheLimits(s *openapi3.Schema) map[string]any {
 	}
 	out["empty"] = ""
 	out["one character"] = shape(1, "a")
+	if s.Format == "email" {
+		out["a quoted local part"] = `"a b"@example.com`
+	}
+	if s.Format == "" {
+		// What hides or reorders itself, and what people write: the
+		// schema's pattern and the validators' rules must agree on each.
+		for label, v := range map[string]string{
+			"of spaces":                    "   ",
+			"of zero-width spaces":         "\u200b\u200b",
+			"with a bidi override":         "invoice \u202egnp.exe",
+			"with a bidi isolate":          "a \u2066b\u2069",
+			"with a line separator":        "a\u2028b",
+			"with a paragraph separator":   "a\u2029b",
+			"with a trailing BOM":          "a\ufeff",
+			"with tag characters":          "a\U000e0041",
+			"of combining marks":           "\u0301\u0301",
+			"with a line feed":             "a\nb",
+			"with a tab":                   "a\tb",
+			"with a NUL":                   "a\x00b",
+			"with an escape":               "a\x1b[2J",
+			"of a line feed":               "\n",
+			"with joined emoji":            "👨\u200d👩\u200d👧",
+			"in Persian with a non-joiner": "می\u200cخواهم",
+			"with a combining accent":      "cafe\u0301",
+			"with a private-use character": "\uf8ff",
+			"with surrounding spaces":      " a ",
+		} {
+			out[label] = v
+		}
+	}
 	if s.MaxLength != nil {
 		n := int(*s.MaxLength)
 		out[fmt.Sprint("of ", n, " characters")] = shape(n, "a")
