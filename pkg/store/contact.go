@@ -47,6 +47,7 @@ const contactLimitSlack = time.Hour
 // succeeds, without counting it twice.
 //
 // IAM: dynamodb:PutItem, dynamodb:UpdateItem
+// IAM keys: CONTACT#*, CONTACTLIMIT#*
 func (s *Store) PutContact(ctx context.Context, m contact.Message, limit ContactLimit) error {
 	writeID := newWriteID()
 	put, err := s.newPut(contactItem{PK: keys.ContactPK(m.ID), SK: keys.ContactSK, Type: typeContact, WriteID: writeID, Message: m},
@@ -96,6 +97,7 @@ func (s *Store) PutContact(ctx context.Context, m contact.Message, limit Contact
 // runs, so a retry of it is harmless.
 //
 // IAM: dynamodb:UpdateItem
+// IAM keys: CONTACT#*
 func (s *Store) SetContactNotified(ctx context.Context, id string, notified bool, failure string) error {
 	update := expression.Set(expression.Name("notified"), expression.Value(notified))
 	if failure != "" {

@@ -3,9 +3,11 @@ package store_test
 import (
 	"go/ast"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/example/serverless-todo/internal/testkit/iamdecl"
+	"github.com/example/serverless-todo/pkg/keys"
 )
 
 // transactionItems are the members of a TransactWriteItem and the IAM action
@@ -94,4 +96,99 @@ func calledActions(fn *ast.FuncDecl) []string {
 	}
 	slices.Sort(out)
 	return slices.Compact(out)
+}
+
+// partitionOf names, for each key builder of pkg/keys that makes a
+// partition key, the dynamodb:LeadingKeys pattern of what it makes.
+var partitionOf = map[string]string{
+	"UserPK":         keys.UserPrefix + "*",
+	"ContactPK":      keys.ContactPrefix + "*",
+	"ContactLimitPK": keys.ContactLimitPrefix + "*",
+}
+
+// TestIAMKeysLinesNameExactlyThePartitionsTheirCallsReach holds each IAM
+// keys line to the partition keys built on the way to its method's calls:
+// by the method itself, by what it calls in this package, and by every
+// method that calls it. The drift tests condition each role on the lines
+// of the code it links, so a new partition written without its line is
+// refused by IAM in AWS; this test makes it fail here first.
+func TestIAMKeysLinesNameExactlyThePartitionsTheirCallsReach(t *testing.T) {
+	decls, err := iamdecl.Read(".", "github.com/example/serverless-todo/pkg/store")
+	if err != nil {
+		t.Fatal(err)
+	}
+	methods, err := iamdecl.Methods(".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	built := map[string][]string{}
+	calls := map[string][]string{}
+	for sym, fn := range methods {
+		ast.Inspect(fn.Body, func(n ast.Node) bool {
+			call, ok := n.(*ast.CallExpr)
+			if !ok {
+				return true
+			}
+			switch f := call.Fun.(type) {
+			case *ast.Ident:
+				if methods[f.Name] != nil {
+					calls[sym] = append(calls[sym], f.Name)
+				}
+			case *ast.SelectorExpr:
+				if pkg, ok := f.X.(*ast.Ident); ok && pkg.Name == "keys" && strings.HasSuffix(f.Sel.Name, "PK") {
+					pattern, known := partitionOf[f.Sel.Name]
+					if !known {
+						t.Errorf("%s calls keys.%s: add the partition it builds to partitionOf", sym, f.Sel.Name)
+					}
+					built[sym] = append(built[sym], pattern)
+					return true
+				}
+				for other := range methods {
+					if strings.HasSuffix(other, "."+f.Sel.Name) {
+						calls[sym] = append(calls[sym], other)
+					}
+				}
+			}
+			return true
+		})
+	}
+	// reach is each method and what it calls, directly or not.
+	reach := map[string]map[string]bool{}
+	var walk func(from, sym string)
+	walk = func(from, sym string) {
+		if reach[from][sym] {
+			return
+		}
+		reach[from][sym] = true
+		for _, c := range calls[sym] {
+			walk(from, c)
+		}
+	}
+	for sym := range methods {
+		reach[sym] = map[string]bool{}
+		walk(sym, sym)
+	}
+	for sym := range methods {
+		d, ok := decls["github.com/example/serverless-todo/pkg/store."+sym]
+		if !ok || d.LeadingKeys == nil {
+			continue
+		}
+		// What is built in any chain of calls that goes through sym.
+		var want []string
+		for from := range methods {
+			if !reach[from][sym] {
+				continue
+			}
+			for r := range reach[from] {
+				if reach[r][sym] || reach[sym][r] {
+					want = append(want, built[r]...)
+				}
+			}
+		}
+		slices.Sort(want)
+		want = slices.Compact(want)
+		if !slices.Equal(d.LeadingKeys, want) {
+			t.Errorf("%s reaches partitions %v, its IAM keys line declares %v", sym, want, d.LeadingKeys)
+		}
+	}
 }

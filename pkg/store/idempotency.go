@@ -84,6 +84,7 @@ type idempotencyItem struct {
 // stored, the key is freed, and the error is errkind.ErrQuotaReached.
 //
 // IAM: dynamodb:PutItem, dynamodb:UpdateItem
+// IAM keys: USER#*
 func (s *Store) PutTodoOnce(ctx context.Context, owner string, t todo.Todo, idem Idempotency, maxTodos int) (*SavedResponse, error) {
 	now := s.now()
 	lockUntil := now.Add(defaultLockTTL)
@@ -216,6 +217,7 @@ func (s *Store) lockKey(ctx context.Context, rec idempotencyItem, now time.Time)
 // that it committed: it holds the todo the retry must replay.
 //
 // IAM: dynamodb:DeleteItem
+// IAM keys: USER#*
 func (s *Store) releaseKey(ctx context.Context, rec idempotencyItem) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
 	defer cancel()

@@ -45,6 +45,7 @@ type Page struct {
 // LastEvaluatedKey, because the read may have gone past the page's end.
 //
 // IAM: dynamodb:Query
+// IAM keys: USER#*
 func (s *Store) ListTodos(ctx context.Context, owner string, q ListQuery) (Page, error) {
 	pk := keys.UserPK(owner)
 	var start map[string]types.AttributeValue

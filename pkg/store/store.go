@@ -141,6 +141,7 @@ func itemKey(pk, sk string) map[string]types.AttributeValue {
 // stored succeeds, without counting it twice.
 //
 // IAM: dynamodb:PutItem, dynamodb:UpdateItem
+// IAM keys: USER#*
 func (s *Store) PutTodo(ctx context.Context, owner string, t todo.Todo, maxTodos int) error {
 	put, writeID, err := s.newTodoPut(owner, t)
 	if err != nil {
@@ -223,9 +224,11 @@ func (s *Store) newPut(item any, cond expression.ConditionBuilder) (*types.Put, 
 	}, nil
 }
 
-// put makes a write of newPut on its own, outside a transaction.
+// put makes a write of newPut on its own, outside a transaction; it
+// reaches the partitions its callers build the item for.
 //
 // IAM: dynamodb:PutItem
+// IAM keys: USER#*
 func (s *Store) put(ctx context.Context, p *types.Put) error {
 	_, err := s.db().PutItem(ctx, &dynamodb.PutItemInput{
 		TableName:                           p.TableName,
@@ -242,6 +245,7 @@ func (s *Store) put(ctx context.Context, p *types.Put) error {
 // sees its own writes at once.
 //
 // IAM: dynamodb:GetItem
+// IAM keys: USER#*
 func (s *Store) GetTodo(ctx context.Context, owner, id string) (todo.Todo, error) {
 	out, err := s.db().GetItem(ctx, &dynamodb.GetItemInput{
 		TableName:      aws.String(s.table),
@@ -273,6 +277,7 @@ func decodeTodo(item map[string]types.AttributeValue) (todo.Todo, error) {
 // todo as its first attempt left it and returns that.
 //
 // IAM: dynamodb:UpdateItem
+// IAM keys: USER#*
 func (s *Store) UpdateTodo(ctx context.Context, owner, id string, p *todo.Patch, ifVersion int64) (todo.Todo, error) {
 	writeID := newWriteID()
 	cond := versionCondition(ifVersion)
@@ -352,6 +357,7 @@ func (s *Store) UpdateTodo(ctx context.Context, owner, id string, p *todo.Patch,
 // (success) from another's (errkind.ErrNotFound).
 //
 // IAM: dynamodb:DeleteItem, dynamodb:PutItem, dynamodb:UpdateItem
+// IAM keys: USER#*
 func (s *Store) DeleteTodo(ctx context.Context, owner, id string, ifVersion int64) error {
 	writeID := newWriteID()
 	if ifVersion != 0 {
@@ -403,6 +409,7 @@ func (s *Store) DeleteTodo(ctx context.Context, owner, id string, ifVersion int6
 // another request (errkind.ErrNotFound).
 //
 // IAM: dynamodb:GetItem
+// IAM keys: USER#*
 func (s *Store) deletedBy(ctx context.Context, owner, id, writeID string) error {
 	out, err := s.db().GetItem(ctx, &dynamodb.GetItemInput{
 		TableName:      aws.String(s.table),

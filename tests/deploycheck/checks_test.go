@@ -240,8 +240,10 @@ func checkRuntime(r *repo) []string {
 
 // checkIAM: each function has its own role, trusted by Lambda only, that
 // may call exactly the DynamoDB actions its code declares (the IAM lines
-// of the methods its binary links), on the table only, write to its own
-// log group and send traces, and nothing else.
+// of the methods its binary links), on the table only and on the
+// partitions its code declares only (their IAM keys lines, as a
+// dynamodb:LeadingKeys condition), write to its own log group and send
+// traces, and nothing else.
 func checkIAM(r *repo) []string {
 	var p problems
 	roles, err := r.tpl.Roles()
@@ -256,7 +258,7 @@ func checkIAM(r *repo) []string {
 	table := map[string]any{"Fn::GetAtt": []any{tableID, "Arn"}}
 	for _, id := range sortedKeys(r.functions) {
 		fn := r.functions[id]
-		var needs, secretNeeds []string
+		var needs, secretNeeds, partitions []string
 		var derived bool
 		if folder := r.recipe(id).folder; folder != "" {
 			l := r.code.of(folder)
@@ -265,6 +267,7 @@ func checkIAM(r *repo) []string {
 			} else {
 				needs, derived = slices.DeleteFunc(slices.Clone(l.actions), func(a string) bool { return !strings.HasPrefix(a, "dynamodb:") }), true
 				secretNeeds = slices.DeleteFunc(slices.Clone(l.actions), func(a string) bool { return !strings.HasPrefix(a, "secretsmanager:") })
+				partitions = l.leadingKeys
 			}
 		}
 		// The secrets the function is told of, by its environment: the only
@@ -308,6 +311,11 @@ func checkIAM(r *repo) []string {
 						tableGot = append(tableGot, action)
 						if !reflect.DeepEqual(s.Resources, []any{table}) {
 							p.add("%s: may call %s on %v, not only on the table", id, action, s.Resources)
+						}
+						if derived {
+							if want := leadingKeysCondition(partitions); !reflect.DeepEqual(s.Condition, want) {
+								p.add("template.yaml: %s: may call %s with the condition %v, want exactly %v: the partitions its code reaches (its IAM keys lines)", id, action, s.Condition, want)
+							}
 						}
 					case strings.HasPrefix(action, "secretsmanager:"):
 						secretGot = append(secretGot, action)
@@ -354,6 +362,17 @@ func checkIAM(r *repo) []string {
 		}
 	}
 	return p
+}
+
+// leadingKeysCondition is the condition that lets a statement reach only
+// the partitions whose keys match patterns. ForAllValues holds for a
+// request that names no key at all (a Scan), which no role here may make.
+func leadingKeysCondition(patterns []string) map[string]any {
+	values := make([]any, len(patterns))
+	for i, p := range patterns {
+		values[i] = p
+	}
+	return map[string]any{"ForAllValues:StringLike": map[string]any{"dynamodb:LeadingKeys": values}}
 }
 
 // sameItems reports whether a and b hold the same values, in any order.
@@ -652,8 +671,12 @@ func checkTable(r *repo) []string {
 	if tb.PointInTimeRecovery != true {
 		p.add("point-in-time recovery is %v, want true", tb.PointInTimeRecovery)
 	}
-	if tb.DeletionPolicy != "Retain" || tb.UpdateReplacePolicy != "Retain" {
-		p.add("DeletionPolicy %q and UpdateReplacePolicy %q, want Retain and Retain", tb.DeletionPolicy, tb.UpdateReplacePolicy)
+	if tb.DeletionPolicy != "RetainExceptOnCreate" || tb.UpdateReplacePolicy != "Retain" {
+		p.add("DeletionPolicy %q and UpdateReplacePolicy %q, want RetainExceptOnCreate and Retain", tb.DeletionPolicy, tb.UpdateReplacePolicy)
+	}
+	// The AWS managed key: KMS with no key of the template's own.
+	if want := map[string]any{"SSEEnabled": true, "SSEType": "KMS"}; !reflect.DeepEqual(tb.SSE, want) {
+		p.add("SSESpecification %v, want %v (the AWS managed key aws/dynamodb)", tb.SSE, want)
 	}
 	if on, err := r.resolver(nil).Value(tb.DeletionProtection); err != nil || on != true {
 		p.add("deletion protection is %v by default (%v), want true", on, err)

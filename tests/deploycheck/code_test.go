@@ -30,7 +30,9 @@ const ownerSymbol = module + "/pkg/request.Owner"
 type linked struct {
 	symbols map[string]bool
 	actions []string
-	err     error
+	// leadingKeys are the partition key patterns its DynamoDB calls reach.
+	leadingKeys []string
+	err         error
 }
 
 // code reads what each function folder of a repository links: it builds
@@ -139,9 +141,12 @@ func (c *code) of(folder string) *linked {
 	}
 	for sym := range l.symbols {
 		l.actions = append(l.actions, decls[sym].Actions...)
+		l.leadingKeys = append(l.leadingKeys, decls[sym].LeadingKeys...)
 	}
 	slices.Sort(l.actions)
 	l.actions = slices.Compact(l.actions)
+	slices.Sort(l.leadingKeys)
+	l.leadingKeys = slices.Compact(l.leadingKeys)
 	return l
 }
 

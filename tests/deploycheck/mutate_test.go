@@ -172,6 +172,24 @@ func TestChecksCatchDrift(t *testing.T) {
 			want:  "template.yaml: CreateTodoFunction: CreateTodoFunctionRole may not call [dynamodb:DeleteItem] on the table, which its code calls",
 		},
 		{
+			name:  "a table statement without its partitions",
+			edits: []edit{{"template.yaml", "                  - dynamodb:Query\n                Resource: !GetAtt TodoTable.Arn\n                Condition:\n                  ForAllValues:StringLike:\n                    dynamodb:LeadingKeys:\n                      - 'USER#*'\n", "                  - dynamodb:Query\n                Resource: !GetAtt TodoTable.Arn\n"}},
+			check: "iam",
+			want:  "template.yaml: ListTodosFunction: may call dynamodb:Query with the condition map[], want exactly",
+		},
+		{
+			name:  "a role reaching every partition",
+			edits: []edit{{"template.yaml", "                      - 'CONTACT#*'\n                      - 'CONTACTLIMIT#*'\n", "                      - '*'\n"}},
+			check: "iam",
+			want:  "template.yaml: ContactFunction: may call dynamodb:PutItem with the condition",
+		},
+		{
+			name:  "a todo role reaching the contact partitions",
+			edits: []edit{{"template.yaml", "                  - dynamodb:GetItem\n                Resource: !GetAtt TodoTable.Arn\n                Condition:\n                  ForAllValues:StringLike:\n                    dynamodb:LeadingKeys:\n                      - 'USER#*'\n", "                  - dynamodb:GetItem\n                Resource: !GetAtt TodoTable.Arn\n                Condition:\n                  ForAllValues:StringLike:\n                    dynamodb:LeadingKeys:\n                      - 'USER#*'\n                      - 'CONTACT#*'\n"}},
+			check: "iam",
+			want:  "template.yaml: GetTodoFunction: may call dynamodb:GetItem with the condition",
+		},
+		{
 			name:  "a broad managed policy",
 			edits: []edit{{"template.yaml", "  GetTodoFunctionRole:\n    Type: AWS::IAM::Role\n    Properties:\n", "  GetTodoFunctionRole:\n    Type: AWS::IAM::Role\n    Properties:\n      ManagedPolicyArns:\n        - arn:aws:iam::aws:policy/AmazonDynamoDBFullAccess\n"}},
 			check: "iam",
@@ -299,9 +317,27 @@ func TestChecksCatchDrift(t *testing.T) {
 		},
 		{
 			name:  "the table not retained",
-			edits: []edit{{"template.yaml", "    DeletionPolicy: Retain\n    UpdateReplacePolicy: Retain\n    Properties:\n      BillingMode", "    Properties:\n      BillingMode"}},
+			edits: []edit{{"template.yaml", "    DeletionPolicy: RetainExceptOnCreate\n    UpdateReplacePolicy: Retain\n    Properties:\n      BillingMode", "    Properties:\n      BillingMode"}},
 			check: "table",
-			want:  `DeletionPolicy "" and UpdateReplacePolicy "", want Retain and Retain`,
+			want:  `DeletionPolicy "" and UpdateReplacePolicy "", want RetainExceptOnCreate and Retain`,
+		},
+		{
+			name:  "the table retained even by a failed first deploy",
+			edits: []edit{{"template.yaml", "    DeletionPolicy: RetainExceptOnCreate\n", "    DeletionPolicy: Retain\n"}},
+			check: "table",
+			want:  `DeletionPolicy "Retain" and UpdateReplacePolicy "Retain", want RetainExceptOnCreate and Retain`,
+		},
+		{
+			name:  "the table encrypted with the key DynamoDB owns",
+			edits: []edit{{"template.yaml", "      SSESpecification:\n        SSEEnabled: true\n        SSEType: KMS\n", ""}},
+			check: "table",
+			want:  "SSESpecification map[], want map[SSEEnabled:true SSEType:KMS]",
+		},
+		{
+			name:  "the table encrypted with a key of its own",
+			edits: []edit{{"template.yaml", "        SSEType: KMS\n", "        SSEType: KMS\n        KMSMasterKeyId: alias/mine\n"}},
+			check: "table",
+			want:  "SSESpecification map[KMSMasterKeyId:alias/mine SSEEnabled:true SSEType:KMS], want",
 		},
 		{
 			name:  "the time to live on another attribute",

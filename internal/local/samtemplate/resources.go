@@ -196,6 +196,8 @@ type Table struct {
 	TTLAttribute        string
 	PointInTimeRecovery any
 	DeletionProtection  any
+	// SSE is its SSESpecification; nil when it has none.
+	SSE                 map[string]any
 	DeletionPolicy      string
 	UpdateReplacePolicy string
 }
@@ -240,6 +242,11 @@ func table(id string, r Resource) (Table, error) {
 		DeletionPolicy:      r.DeletionPolicy,
 		UpdateReplacePolicy: r.UpdateReplacePolicy,
 		DeletionProtection:  p["DeletionProtectionEnabled"],
+	}
+	if v, ok := p["SSESpecification"]; ok {
+		if tb.SSE, ok = v.(map[string]any); !ok {
+			return Table{}, errors.New("property SSESpecification must be a mapping")
+		}
 	}
 	var err error
 	if tb.BillingMode, err = stringProp(p, "BillingMode"); err != nil {

@@ -328,6 +328,7 @@ func TestTablesReadTheKeySchema(t *testing.T) {
 		TTLAttribute:        "expiresAt",
 		PointInTimeRecovery: true,
 		DeletionProtection:  map[string]any{"Fn::If": []any{"IsProd", true, false}},
+		SSE:                 map[string]any{"SSEEnabled": true, "SSEType": "KMS"},
 		DeletionPolicy:      "Retain",
 		UpdateReplacePolicy: "Retain",
 	}}

@@ -5,7 +5,12 @@
 //	// GetTodo returns the todo id of owner ...
 //	//
 //	// IAM: dynamodb:GetItem
+//	// IAM keys: USER#*
 //	func (s *Store) GetTodo(...)
+//
+// A method that calls DynamoDB also declares, on an IAM keys line, the
+// partition keys it reaches, as the patterns of a dynamodb:LeadingKeys
+// condition: the drift tests let its role reach only those partitions.
 //
 // The drift tests give each function's role exactly the actions declared by
 // the code its binary links, and each package that declares checks its
@@ -30,13 +35,19 @@ type Declaration struct {
 	Symbol string
 	// Actions are the IAM actions it declares, like dynamodb:GetItem.
 	Actions []string
+	// LeadingKeys are the partition key patterns it declares, like
+	// USER#*; set whenever Actions name a DynamoDB action.
+	LeadingKeys []string
 	// Decl is its declaration, for checks of what its body calls.
 	Decl *ast.FuncDecl
 	// Pos is where it is, for messages.
 	Pos token.Position
 }
 
-const marker = "IAM:"
+const (
+	marker     = "IAM:"
+	keysMarker = "IAM keys:"
+)
 
 // Read parses the non-test Go files of the package in dir, whose import
 // path is importPath, and returns the declaration of each method and
@@ -57,11 +68,22 @@ func Read(dir, importPath string) (map[string]Declaration, error) {
 			if err != nil {
 				return nil, fmt.Errorf("%s: %s: %w", fset.Position(fn.Pos()), fn.Name.Name, err)
 			}
+			leading, err := leadingKeysOf(fn.Doc.Text())
+			if err != nil {
+				return nil, fmt.Errorf("%s: %s: %w", fset.Position(fn.Pos()), fn.Name.Name, err)
+			}
+			callsDynamoDB := slices.ContainsFunc(actions, func(a string) bool { return strings.HasPrefix(a, "dynamodb:") })
+			switch {
+			case callsDynamoDB && leading == nil:
+				return nil, fmt.Errorf("%s: %s: declares DynamoDB actions but no %s line naming the partition keys it reaches", fset.Position(fn.Pos()), fn.Name.Name, keysMarker)
+			case !callsDynamoDB && leading != nil:
+				return nil, fmt.Errorf("%s: %s: has an %s line but declares no DynamoDB action", fset.Position(fn.Pos()), fn.Name.Name, keysMarker)
+			}
 			if actions == nil {
 				continue
 			}
 			sym := importPath + "." + symbolName(fn)
-			out[sym] = Declaration{Symbol: sym, Actions: actions, Decl: fn, Pos: fset.Position(fn.Pos())}
+			out[sym] = Declaration{Symbol: sym, Actions: actions, LeadingKeys: leading, Decl: fn, Pos: fset.Position(fn.Pos())}
 		}
 	}
 	return out, nil
@@ -128,6 +150,29 @@ func actionsOf(doc string) ([]string, error) {
 	}
 	slices.Sort(actions)
 	return slices.Compact(actions), nil
+}
+
+// leadingKeysOf reads the IAM keys line of a doc comment: nil when it has
+// none. A pattern is a literal prefix followed by *, like USER#*, so that a
+// role never reaches a partition its code does not name.
+func leadingKeysOf(doc string) ([]string, error) {
+	var keys []string
+	for line := range strings.SplitSeq(doc, "\n") {
+		rest, ok := strings.CutPrefix(strings.TrimSpace(line), keysMarker)
+		if !ok {
+			continue
+		}
+		for k := range strings.SplitSeq(rest, ",") {
+			k = strings.TrimSpace(k)
+			prefix, ok := strings.CutSuffix(k, "*")
+			if !ok || prefix == "" || strings.ContainsAny(prefix, " *?") {
+				return nil, fmt.Errorf("%s line names %q, not a partition key pattern like USER#*", keysMarker, k)
+			}
+			keys = append(keys, k)
+		}
+	}
+	slices.Sort(keys)
+	return slices.Compact(keys), nil
 }
 
 // symbolName is the linker's name of a function within its package:
