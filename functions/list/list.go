@@ -36,6 +36,13 @@ func parse(req *events.APIGatewayV2HTTPRequest) (owner string, q store.ListQuery
 	if q.Done, err = request.BoolQuery(req, "done"); err != nil {
 		return "", q, err
 	}
+	sort, err := request.EnumQuery(req, "sort", "createdAt", "createdAt", "dueAt")
+	if err != nil {
+		return "", q, err
+	}
+	if sort == "dueAt" {
+		q.Sort = store.SortDueAt
+	}
 	q.Cursor = req.QueryStringParameters["cursor"]
 	return owner, q, nil
 }

@@ -17,14 +17,15 @@ import (
 func TestMain(m *testing.M) { dbtest.Main(m) }
 
 // setup returns a handler over n todos of alice's, every other one done,
-// and their ids newest first.
+// each due an hour after the one before it, and their ids newest first.
 func setup(t *testing.T, n int) (*listHandler, []string) {
 	tbl := dbtest.NewTable(t)
 	s := tbl.Store()
 	base := time.Now()
 	var ids []string
 	for i := range n {
-		in := todo.New{Title: fmt.Sprint("todo ", i), Done: i%2 == 1}
+		due := time.Date(2027, 1, 1, i, 0, 0, 0, time.UTC).Format(time.RFC3339)
+		in := todo.New{Title: fmt.Sprint("todo ", i), Done: i%2 == 1, DueAt: &due}
 		id := ulid.MustNew(ulid.Timestamp(base.Add(time.Duration(i)*time.Millisecond)), ulid.DefaultEntropy()).String()
 		if err := s.PutTodo(t.Context(), "alice", in.Todo(id, base), 0); err != nil {
 			t.Fatal(err)
@@ -81,6 +82,10 @@ func TestListHonoursLimitAndDone(t *testing.T) {
 			done = append(done, id)
 		}
 	}
+	// The oldest todo is due first.
+	byDue, doneByDue := slices.Clone(ids), slices.Clone(done)
+	slices.Reverse(byDue)
+	slices.Reverse(doneByDue)
 	tests := []struct {
 		query map[string]string
 		want  []string
@@ -92,6 +97,9 @@ func TestListHonoursLimitAndDone(t *testing.T) {
 		{map[string]string{"limit": "3", "done": "true"}, done[:3], true},
 		{map[string]string{"limit": "4", "done": "true"}, done, false},
 		{map[string]string{"done": "false", "limit": "1"}, ids[:1], true},
+		{map[string]string{"sort": "createdAt", "limit": "3"}, ids[:3], true},
+		{map[string]string{"sort": "dueAt", "limit": "3"}, byDue[:3], true},
+		{map[string]string{"sort": "dueAt", "done": "true"}, doneByDue, false},
 	}
 	for _, tt := range tests {
 		t.Run(fmt.Sprint(tt.query), func(t *testing.T) {
@@ -141,6 +149,9 @@ func TestListRefuses(t *testing.T) {
 		{"overflowing limit", list("alice", map[string]string{"limit": strings.Repeat("9", 30)}), 400, "limit"},
 		{"limit not a number", list("alice", map[string]string{"limit": "twenty"}), 400, "limit"},
 		{"done not a boolean", list("alice", map[string]string{"done": "yes"}), 400, "done"},
+		{"an unknown sort", list("alice", map[string]string{"sort": "title"}), 400, "sort"},
+		{"a sort in another case", list("alice", map[string]string{"sort": "DUEAT"}), 400, "sort"},
+		{"a cursor of another sort", list("alice", map[string]string{"sort": "dueAt", "cursor": *first.NextCursor}), 400, "cursor"},
 		{"a cursor that does not decode", list("alice", map[string]string{"cursor": "!!!"}), 400, "cursor"},
 		{"another user's cursor", list("bob", map[string]string{"cursor": *first.NextCursor}), 400, "cursor"},
 		{"no caller", list("", nil), 401, ""},

@@ -67,3 +67,105 @@ func ContactLimitPK(sender string) string { return ContactLimitPrefix + sender }
 // ContactLimitSK is the sort key of the limit of the hour that starts at
 // hour, in UTC.
 func ContactLimitSK(hour time.Time) string { return "HOUR#" + hour.UTC().Format("2006-01-02T15") }
+
+// The table's local secondary indexes, each a sort key of its own over the
+// user's partition, so that every form of GET /todos is one Query that
+// reads only the page it returns. Only todos carry their attributes: the
+// indexes are sparse, and the partition's other items are never read
+// through them. Local rather than global: a local index is read with the
+// table's strong consistency, so a client sees its own write in the next
+// listing, as it does without a filter.
+const (
+	// ByStatus lists open or done todos, newest first: StatusKey.
+	ByStatus      = "ByStatus"
+	StatusKeyAttr = "statusKey"
+	// ByDue lists todos by due date: DueKey.
+	ByDue      = "ByDue"
+	DueKeyAttr = "dueKey"
+	// ByStatusDue lists open or done todos by due date: StatusDueKey.
+	ByStatusDue      = "ByStatusDue"
+	StatusDueKeyAttr = "statusDueKey"
+)
+
+// Index is a local secondary index: its name and its sort key attribute.
+type Index struct{ Name, SortKey string }
+
+// Indexes are the table's local secondary indexes; template.yaml declares
+// the same, and a test keeps the two in step.
+var Indexes = []Index{
+	{ByStatus, StatusKeyAttr},
+	{ByDue, DueKeyAttr},
+	{ByStatusDue, StatusDueKeyAttr},
+}
+
+// Status prefixes of StatusKey and StatusDueKey.
+const (
+	OpenPrefix = "OPEN#"
+	DonePrefix = "DONE#"
+)
+
+// StatusPrefix is the prefix of the status keys of todos whose done is done.
+func StatusPrefix(done bool) string {
+	if done {
+		return DonePrefix
+	}
+	return OpenPrefix
+}
+
+// StatusKey is a todo's key in ByStatus: its status, then its ULID, so
+// that each status's todos sort by creation as TodoSK does. The ULID never
+// changes, so a todo whose status changes leaves one listing and joins the
+// other at its own place: a listing being paged never meets it twice.
+func StatusKey(done bool, id string) string { return StatusPrefix(done) + id }
+
+// noDue sorts after every due date: '~' is above the digits.
+const noDue = "~"
+
+// dueLayout is fixed-width, unlike RFC 3339's, so that the keys sort as
+// the times do.
+const dueLayout = "2006-01-02T15:04:05.000000000Z"
+
+// DueKey is a todo's key in ByDue: its due date (dueAt, as the table stores
+// it) in UTC at a fixed width, or after every date when it has none, then
+// its ULID inverted, so that ascending keys give the earliest due first
+// and, among equal due dates, the newest todo first.
+func DueKey(dueAt, id string) string {
+	due := noDue
+	if dueAt != "" {
+		if t, err := time.Parse(time.RFC3339Nano, dueAt); err == nil {
+			due = t.UTC().Format(dueLayout)
+		}
+	}
+	return due + "#" + invert(id)
+}
+
+// StatusDueKey is a todo's key in ByStatusDue: its status, then its DueKey.
+func StatusDueKey(done bool, dueAt, id string) string {
+	return StatusPrefix(done) + DueKey(dueAt, id)
+}
+
+// DueKeyID returns the ULID a DueKey ends with, and whether key has the
+// shape of one.
+func DueKeyID(key string) (string, bool) {
+	due, inverted, ok := strings.Cut(key, "#")
+	if !ok || (due != noDue && len(due) != len(dueLayout)) {
+		return "", false
+	}
+	return invert(inverted), true
+}
+
+// crockford is the alphabet of ULIDs, in order.
+const crockford = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+// invert maps each character of a ULID to its mirror in the alphabet, so
+// that inverted ULIDs sort in the reverse order. Anything else is kept,
+// so invert is its own inverse on any string.
+func invert(id string) string {
+	b := []byte(id)
+	for i, c := range b {
+		if j := strings.IndexByte(crockford, c); j >= 0 {
+			b[i] = crockford[len(crockford)-1-j]
+		}
+	}
+	return string(b)
+}

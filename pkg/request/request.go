@@ -7,6 +7,7 @@ package request
 
 import (
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -86,6 +87,20 @@ func BoolQuery(req *events.APIGatewayV2HTTPRequest, name string) (*bool, error) 
 		return &b, nil
 	}
 	return nil, problem.InvalidField(name, "must be true or false")
+}
+
+// EnumQuery returns the query parameter name, def when it is absent, and a
+// 400 listing the allowed values unless it is one of them. The value is
+// never echoed: it is the client's, of any length.
+func EnumQuery(req *events.APIGatewayV2HTTPRequest, name, def string, allowed ...string) (string, error) {
+	s, ok := req.QueryStringParameters[name]
+	if !ok {
+		return def, nil
+	}
+	if !slices.Contains(allowed, s) {
+		return "", problem.InvalidField(name, "must be one of "+strings.Join(allowed, ", "))
+	}
+	return s, nil
 }
 
 // IfMatch returns the version an If-Match header requires, 0 when the

@@ -2,10 +2,10 @@
 // one DynamoDB table (package keys describes its layout).
 //
 // Each method is one DynamoDB call, or for an idempotent create a lock and a
-// transaction, and for a delete a transaction that leaves a tombstone.
-// Conditions inside those calls, never a read before them, enforce versions,
-// existence and idempotency, so concurrent requests cannot slip between a
-// check and a write. Errors are this package's sentinel errors;
+// transaction, for a delete a transaction that leaves a tombstone, and for
+// an update a read and a write conditional on the version read.
+// Conditions inside the writes enforce versions, existence and idempotency,
+// so concurrent requests cannot slip between a check and a write. Errors are this package's sentinel errors;
 // errkind.ErrUnavailable wraps anything a retry may fix.
 //
 // # Retried writes
@@ -102,14 +102,31 @@ func (s *Store) WithClock(now func() time.Time) *Store {
 	return &c
 }
 
-// todoItem is a todo as stored: the todo's attributes beside its keys, and
-// the ID of the write that made it as it is.
+// todoItem is a todo as stored: the todo's attributes beside its keys, its
+// keys in the indexes, and the ID of the write that made it as it is.
 type todoItem struct {
 	PK      string `dynamodbav:"PK"`
 	SK      string `dynamodbav:"SK"`
 	Type    string `dynamodbav:"type"`
 	WriteID string `dynamodbav:"writeId"`
+	// Its sort keys in the local secondary indexes (package keys).
+	StatusKey    string `dynamodbav:"statusKey"`
+	DueKey       string `dynamodbav:"dueKey"`
+	StatusDueKey string `dynamodbav:"statusDueKey"`
 	todo.Todo
+}
+
+// newTodoItem is the item of owner's todo t, written by writeID. Every
+// write of a todo makes its item here, so its index keys always follow
+// its fields.
+func newTodoItem(owner string, t todo.Todo, writeID string) todoItem {
+	return todoItem{
+		PK: keys.UserPK(owner), SK: keys.TodoSK(t.ID), Type: typeTodo, WriteID: writeID,
+		StatusKey:    keys.StatusKey(t.Done, t.ID),
+		DueKey:       keys.DueKey(t.DueAt, t.ID),
+		StatusDueKey: keys.StatusDueKey(t.Done, t.DueAt, t.ID),
+		Todo:         t,
+	}
 }
 
 // tombstoneItem is what a deleted todo leaves behind, until ExpiresAt (Unix
@@ -197,8 +214,7 @@ func (s *Store) countTodo(owner string, delta, maxTodos int) (*types.Update, err
 // the write must fail rather than replace a todo.
 func (s *Store) newTodoPut(owner string, t todo.Todo) (*types.Put, string, error) {
 	writeID := newWriteID()
-	put, err := s.newPut(todoItem{PK: keys.UserPK(owner), SK: keys.TodoSK(t.ID), Type: typeTodo, WriteID: writeID, Todo: t},
-		expression.AttributeNotExists(expression.Name("PK")))
+	put, err := s.newPut(newTodoItem(owner, t, writeID), expression.AttributeNotExists(expression.Name("PK")))
 	return put, writeID, err
 }
 
@@ -243,22 +259,32 @@ func (s *Store) put(ctx context.Context, p *types.Put) error {
 
 // GetTodo returns the todo id of owner, read consistently so that a client
 // sees its own writes at once.
+func (s *Store) GetTodo(ctx context.Context, owner, id string) (todo.Todo, error) {
+	item, err := s.getTodoItem(ctx, owner, id)
+	if err != nil {
+		return todo.Todo{}, err
+	}
+	return decodeTodo(item)
+}
+
+// getTodoItem reads the item of the todo id of owner, consistently;
+// errkind.ErrNotFound when there is none.
 //
 // IAM: dynamodb:GetItem
 // IAM keys: USER#*
-func (s *Store) GetTodo(ctx context.Context, owner, id string) (todo.Todo, error) {
+func (s *Store) getTodoItem(ctx context.Context, owner, id string) (map[string]types.AttributeValue, error) {
 	out, err := s.db().GetItem(ctx, &dynamodb.GetItemInput{
 		TableName:      aws.String(s.table),
 		Key:            todoKey(owner, id),
 		ConsistentRead: aws.Bool(true),
 	})
 	if err != nil {
-		return todo.Todo{}, classify(err)
+		return nil, classify(err)
 	}
 	if out.Item == nil {
-		return todo.Todo{}, errkind.ErrNotFound
+		return nil, errkind.ErrNotFound
 	}
-	return decodeTodo(out.Item)
+	return out.Item, nil
 }
 
 func decodeTodo(item map[string]types.AttributeValue) (todo.Todo, error) {
@@ -269,86 +295,69 @@ func decodeTodo(item map[string]types.AttributeValue) (todo.Todo, error) {
 	return t, nil
 }
 
-// UpdateTodo applies a validated patch to the todo id of owner in one
-// conditional UpdateItem and returns the todo as it is now. The condition
-// makes a missing todo errkind.ErrNotFound (never an upsert) and, when ifVersion is
-// not zero, a todo at another version errkind.ErrVersionMismatch. A retry of the
-// same patch at the same ifVersion, by the SDK or by the client, finds the
-// todo as its first attempt left it and returns that.
-//
-// IAM: dynamodb:UpdateItem
-// IAM keys: USER#*
+// UpdateTodo applies a validated patch to the todo id of owner and returns
+// the todo as it is now. It reads the todo, applies the patch, and writes
+// the whole item back under the condition that it is still at the version
+// read, so that the index keys computed from the todo (a done todo moves
+// to the done listing, a new due date to its place) always agree with it.
+// A missing todo is errkind.ErrNotFound (never an upsert) and, when
+// ifVersion is not zero, a todo at another version is
+// errkind.ErrVersionMismatch. Without ifVersion, a write that another
+// came between reads the todo again, a few times before it gives up with
+// errkind.ErrConflict. A retry of the same patch at the same ifVersion, by
+// the SDK or by the client, finds the todo as its first attempt left it
+// and returns that.
 func (s *Store) UpdateTodo(ctx context.Context, owner, id string, p *todo.Patch, ifVersion int64) (todo.Todo, error) {
 	writeID := newWriteID()
-	cond := versionCondition(ifVersion)
 	if ifVersion != 0 {
 		change, err := json.Marshal(p)
 		if err != nil {
 			return todo.Todo{}, fmt.Errorf("store: marshal patch: %w", err)
 		}
 		writeID = requestWriteID("update", id, strconv.FormatInt(ifVersion, 10), string(change))
-	} else {
-		// Without a version to move on, a retry would apply the patch a
-		// second time: the write ID stops it.
-		cond = cond.And(expression.Or(
-			expression.AttributeNotExists(expression.Name("writeId")),
-			expression.Name("writeId").NotEqual(expression.Value(writeID))))
 	}
-	update := expression.
-		Set(expression.Name("updatedAt"), expression.Value(todo.Timestamp(s.now()))).
-		Set(expression.Name("version"), expression.Name("version").Plus(expression.Value(1))).
-		Set(expression.Name("writeId"), expression.Value(writeID))
-	if p.Title.Changes() {
-		update = update.Set(expression.Name("title"), expression.Value(p.Title.Value))
-	}
-	if p.Done.Changes() {
-		update = update.Set(expression.Name("done"), expression.Value(p.Done.Value))
-	}
-	// Empty notes and tags are stored as absent, as a new todo stores them.
-	if p.Notes.Set {
-		if p.Notes.Null || p.Notes.Value == "" {
-			update = update.Remove(expression.Name("notes"))
-		} else {
-			update = update.Set(expression.Name("notes"), expression.Value(p.Notes.Value))
+	for range updateAttempts {
+		item, err := s.getTodoItem(ctx, owner, id)
+		if err != nil {
+			return todo.Todo{}, err
 		}
-	}
-	if p.DueAt.Set {
-		if p.DueAt.Null {
-			update = update.Remove(expression.Name("dueAt"))
-		} else {
-			update = update.Set(expression.Name("dueAt"), expression.Value(todo.NormalizeDueAt(p.DueAt.Value)))
+		cur, err := decodeTodo(item)
+		if err != nil {
+			return todo.Todo{}, err
 		}
-	}
-	if p.Tags.Set {
-		if p.Tags.Null || len(p.Tags.Value) == 0 {
-			update = update.Remove(expression.Name("tags"))
-		} else {
-			update = update.Set(expression.Name("tags"), expression.Value(p.Tags.Value))
+		switch {
+		case writeIDOf(item) == writeID:
+			return cur, nil
+		case ifVersion != 0 && cur.Version != ifVersion:
+			return todo.Todo{}, errkind.ErrVersionMismatch
 		}
-	}
-	expr, err := expression.NewBuilder().WithUpdate(update).WithCondition(cond).Build()
-	if err != nil {
-		return todo.Todo{}, fmt.Errorf("store: build update: %w", err)
-	}
-	out, err := s.db().UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName:                           aws.String(s.table),
-		Key:                                 todoKey(owner, id),
-		UpdateExpression:                    expr.Update(),
-		ConditionExpression:                 expr.Condition(),
-		ExpressionAttributeNames:            expr.Names(),
-		ExpressionAttributeValues:           expr.Values(),
-		ReturnValues:                        types.ReturnValueAllNew,
-		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
-	})
-	if err != nil {
+		next := p.Apply(cur, s.now())
+		put, err := s.newPut(newTodoItem(owner, next, writeID), versionCondition(cur.Version))
+		if err != nil {
+			return todo.Todo{}, err
+		}
+		err = s.put(ctx, put)
 		var ccf *types.ConditionalCheckFailedException
-		if errors.As(err, &ccf) && writeIDOf(ccf.Item) == writeID {
+		switch {
+		case err == nil:
+			return next, nil
+		case !errors.As(err, &ccf):
+			return todo.Todo{}, classifyWrite(err)
+		case writeIDOf(ccf.Item) == writeID:
 			return decodeTodo(ccf.Item)
+		case ifVersion != 0:
+			return todo.Todo{}, conditionFailure(err)
+		case len(ccf.Item) == 0:
+			return todo.Todo{}, errkind.ErrNotFound
 		}
-		return todo.Todo{}, conditionFailure(err)
+		// Another write came between the read and this one: read again.
 	}
-	return decodeTodo(out.Attributes)
+	return todo.Todo{}, errkind.ErrConflict
 }
+
+// updateAttempts bounds how often UpdateTodo reads again after losing to
+// another write.
+const updateAttempts = 5
 
 // DeleteTodo deletes the todo id of owner, under the same conditions as
 // UpdateTodo, leaves a tombstone in its place for TombstoneTTL, and takes

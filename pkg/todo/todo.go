@@ -5,6 +5,7 @@ package todo
 
 import (
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -176,6 +177,38 @@ func (p *Patch) Validate(v Validator) error {
 	p.Title.Value, p.Notes.Value = v.Compose(p.Title.Value), v.Compose(p.Notes.Value)
 	composeAll(v, p.Tags.Value)
 	return nil
+}
+
+// Apply returns t as a valid patch leaves it at now: one version on.
+// Empty notes and tags are left out, as a new todo leaves them.
+func (p *Patch) Apply(t Todo, now time.Time) Todo {
+	if p.Title.Changes() {
+		t.Title = p.Title.Value
+	}
+	if p.Done.Changes() {
+		t.Done = p.Done.Value
+	}
+	if p.Notes.Set {
+		t.Notes = ""
+		if p.Notes.Changes() {
+			t.Notes = p.Notes.Value
+		}
+	}
+	if p.DueAt.Set {
+		t.DueAt = ""
+		if p.DueAt.Changes() {
+			t.DueAt = NormalizeDueAt(p.DueAt.Value)
+		}
+	}
+	if p.Tags.Set {
+		t.Tags = nil
+		if len(p.Tags.Value) > 0 {
+			t.Tags = slices.Clone(p.Tags.Value)
+		}
+	}
+	t.UpdatedAt = Timestamp(now)
+	t.Version++
+	return t
 }
 
 // Values returns the patch's new values as a New, with the Go names of the

@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/example/serverless-todo/internal/local/samtemplate"
+	"github.com/example/serverless-todo/pkg/keys"
 )
 
 // A check reads a repository and returns what is wrong with it, one
@@ -309,8 +310,16 @@ func checkIAM(r *repo) []string {
 					switch {
 					case strings.HasPrefix(action, "dynamodb:"):
 						tableGot = append(tableGot, action)
-						if !reflect.DeepEqual(s.Resources, []any{table}) {
-							p.add("%s: may call %s on %v, not only on the table", id, action, s.Resources)
+						// A Query may read the indexes too: they are the
+						// listings'.
+						want := []any{table}
+						if action == "dynamodb:Query" {
+							for _, ix := range keys.Indexes {
+								want = append(want, map[string]any{"Fn::Sub": "${" + tableID + ".Arn}/index/" + ix.Name})
+							}
+						}
+						if !reflect.DeepEqual(s.Resources, want) {
+							p.add("template.yaml: %s: may call %s on %v, want exactly %v: the table (and for a Query its indexes)", id, action, s.Resources, want)
 						}
 						if derived {
 							if want := leadingKeysCondition(partitions); !reflect.DeepEqual(s.Condition, want) {
@@ -659,8 +668,24 @@ func checkTable(r *repo) []string {
 	if want := []samtemplate.KeyElement{{AttributeName: "PK", KeyType: "HASH"}, {AttributeName: "SK", KeyType: "RANGE"}}; !reflect.DeepEqual(tb.KeySchema, want) {
 		p.add("key schema %v, want %v", tb.KeySchema, want)
 	}
-	if want := []samtemplate.AttributeDefinition{{AttributeName: "PK", AttributeType: "S"}, {AttributeName: "SK", AttributeType: "S"}}; !reflect.DeepEqual(tb.AttributeDefinitions, want) {
-		p.add("attribute definitions %v, want %v", tb.AttributeDefinitions, want)
+	// The indexes are the store's (pkg/keys): each a string sort key over
+	// the user's partition, with every attribute, so that a listing reads
+	// its page from the index alone.
+	wantAttrs := []samtemplate.AttributeDefinition{{AttributeName: "PK", AttributeType: "S"}, {AttributeName: "SK", AttributeType: "S"}}
+	var wantIndexes []samtemplate.LocalSecondaryIndex
+	for _, ix := range keys.Indexes {
+		wantAttrs = append(wantAttrs, samtemplate.AttributeDefinition{AttributeName: ix.SortKey, AttributeType: "S"})
+		wantIndexes = append(wantIndexes, samtemplate.LocalSecondaryIndex{
+			IndexName:      ix.Name,
+			KeySchema:      []samtemplate.KeyElement{{AttributeName: "PK", KeyType: "HASH"}, {AttributeName: ix.SortKey, KeyType: "RANGE"}},
+			ProjectionType: "ALL",
+		})
+	}
+	if !reflect.DeepEqual(tb.AttributeDefinitions, wantAttrs) {
+		p.add("attribute definitions %v, want %v", tb.AttributeDefinitions, wantAttrs)
+	}
+	if !reflect.DeepEqual(tb.LocalSecondaryIndexes, wantIndexes) {
+		p.add("local secondary indexes %+v, want %+v (pkg/keys.Indexes)", tb.LocalSecondaryIndexes, wantIndexes)
 	}
 	if tb.BillingMode != "PAY_PER_REQUEST" {
 		p.add("billing mode %q, want PAY_PER_REQUEST", tb.BillingMode)

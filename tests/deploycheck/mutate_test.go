@@ -155,9 +155,9 @@ func TestChecksCatchDrift(t *testing.T) {
 		},
 		{
 			name:  "a policy widened to every table",
-			edits: []edit{{"template.yaml", "                  - dynamodb:Query\n                Resource: !GetAtt TodoTable.Arn", "                  - dynamodb:Query\n                Resource: '*'"}},
+			edits: []edit{{"template.yaml", "                Resource:\n                  - !GetAtt TodoTable.Arn\n                  - !Sub ${TodoTable.Arn}/index/ByStatus\n                  - !Sub ${TodoTable.Arn}/index/ByDue\n                  - !Sub ${TodoTable.Arn}/index/ByStatusDue\n", "                Resource: '*'\n"}},
 			check: "iam",
-			want:  "ListTodosFunction: may call dynamodb:Query on [*], not only on the table",
+			want:  "template.yaml: ListTodosFunction: may call dynamodb:Query on [*], want exactly",
 		},
 		{
 			name:  "a policy granting an extra action",
@@ -173,7 +173,7 @@ func TestChecksCatchDrift(t *testing.T) {
 		},
 		{
 			name:  "a table statement without its partitions",
-			edits: []edit{{"template.yaml", "                  - dynamodb:Query\n                Resource: !GetAtt TodoTable.Arn\n                Condition:\n                  ForAllValues:StringLike:\n                    dynamodb:LeadingKeys:\n                      - 'USER#*'\n", "                  - dynamodb:Query\n                Resource: !GetAtt TodoTable.Arn\n"}},
+			edits: []edit{{"template.yaml", "                  - !Sub ${TodoTable.Arn}/index/ByStatusDue\n                Condition:\n                  ForAllValues:StringLike:\n                    dynamodb:LeadingKeys:\n                      - 'USER#*'\n", "                  - !Sub ${TodoTable.Arn}/index/ByStatusDue\n"}},
 			check: "iam",
 			want:  "template.yaml: ListTodosFunction: may call dynamodb:Query with the condition map[], want exactly",
 		},
@@ -188,6 +188,18 @@ func TestChecksCatchDrift(t *testing.T) {
 			edits: []edit{{"template.yaml", "                  - dynamodb:GetItem\n                Resource: !GetAtt TodoTable.Arn\n                Condition:\n                  ForAllValues:StringLike:\n                    dynamodb:LeadingKeys:\n                      - 'USER#*'\n", "                  - dynamodb:GetItem\n                Resource: !GetAtt TodoTable.Arn\n                Condition:\n                  ForAllValues:StringLike:\n                    dynamodb:LeadingKeys:\n                      - 'USER#*'\n                      - 'CONTACT#*'\n"}},
 			check: "iam",
 			want:  "template.yaml: GetTodoFunction: may call dynamodb:GetItem with the condition",
+		},
+		{
+			name:  "a listing's index missing from the table",
+			edits: []edit{{"template.yaml", "        - IndexName: ByDue\n", "        - IndexName: ByDueDate\n"}},
+			check: "table",
+			want:  "local secondary indexes",
+		},
+		{
+			name:  "a listing's index the list role may not read",
+			edits: []edit{{"template.yaml", "                  - !Sub ${TodoTable.Arn}/index/ByStatusDue\n", ""}},
+			check: "iam",
+			want:  "template.yaml: ListTodosFunction: may call dynamodb:Query on",
 		},
 		{
 			name:  "a broad managed policy",
@@ -245,19 +257,19 @@ func TestChecksCatchDrift(t *testing.T) {
 		},
 		{
 			name:  "a /todos operation without the authorizer",
-			edits: []edit{{"openapi.yaml", "        no `nextCursor`.\n      tags: [todos]\n      security:\n        - jwt:\n            - Ref: JwtScope\n", "        no `nextCursor`.\n      tags: [todos]\n      security: []\n"}},
+			edits: []edit{{"openapi.yaml", "        sorted forms read a local secondary index of the table.\n      tags: [todos]\n      security:\n        - jwt:\n            - Ref: JwtScope\n", "        sorted forms read a local secondary index of the table.\n      tags: [todos]\n      security: []\n"}},
 			check: "authorizer",
 			want:  "openapi.yaml: GET /todos must require the jwt authorizer (security: [{jwt: [{Ref: JwtScope}]}]): ListTodosFunction reads the caller's identity",
 		},
 		{
 			name:  "a /todos operation that takes ID tokens (no scope)",
-			edits: []edit{{"openapi.yaml", "        no `nextCursor`.\n      tags: [todos]\n      security:\n        - jwt:\n            - Ref: JwtScope\n", "        no `nextCursor`.\n      tags: [todos]\n      security:\n        - jwt: []\n"}},
+			edits: []edit{{"openapi.yaml", "        sorted forms read a local secondary index of the table.\n      tags: [todos]\n      security:\n        - jwt:\n            - Ref: JwtScope\n", "        sorted forms read a local secondary index of the table.\n      tags: [todos]\n      security:\n        - jwt: []\n"}},
 			check: "authorizer",
 			want:  "openapi.yaml: GET /todos must require the scope of the JwtScope parameter, and only it",
 		},
 		{
 			name:  "a /todos operation with the scope written out",
-			edits: []edit{{"openapi.yaml", "        no `nextCursor`.\n      tags: [todos]\n      security:\n        - jwt:\n            - Ref: JwtScope\n", "        no `nextCursor`.\n      tags: [todos]\n      security:\n        - jwt:\n            - aws.cognito.signin.user.admin\n"}},
+			edits: []edit{{"openapi.yaml", "        sorted forms read a local secondary index of the table.\n      tags: [todos]\n      security:\n        - jwt:\n            - Ref: JwtScope\n", "        sorted forms read a local secondary index of the table.\n      tags: [todos]\n      security:\n        - jwt:\n            - aws.cognito.signin.user.admin\n"}},
 			check: "authorizer",
 			want:  "with JwtScope=probe/scope it requires [aws.cognito.signin.user.admin]",
 		},

@@ -209,6 +209,7 @@ func hostileRequests(x hostileTargets) []hostile {
 	// Query parameters of the listing.
 	for _, q := range []string{"limit=0", "limit=-1", "limit=101", "limit=1000", "limit=1e2", "limit=0x10", "limit=", "limit=abc",
 		"limit=99999999999999999999", "limit=5&limit=6", "limit=%205", "limit=2.5", "done=yes", "done=1", "done=", "done=TRUE", "done=true&done=false",
+		"sort=", "sort=DUEAT", "sort=title", "sort=-dueAt", "sort=dueAt&sort=createdAt", "sort=" + strings.Repeat("dueAt", 1000),
 		"cursor=!!!", "cursor=abc", "cursor=e30", "cursor=" + strings.Repeat("A", 5000), "cursor=" + x.bobCursor,
 		"cursor=" + base64.RawURLEncoding.EncodeToString([]byte(`{"pk":"USER#bob","sk":"TODO#01ARZ3NDEKTSV4RRFFQ69G5FAV"}`)),
 		"cursor=" + base64.RawURLEncoding.EncodeToString([]byte(`{"pk":"USER#alice","sk":"IDEMPOTENCY#k"}`)),

@@ -47,6 +47,7 @@ func TestUsersNeverReachEachOthersData(t *testing.T) {
 		{"delete alice's todo at its version", request{method: "DELETE", path: "/todos/" + id, token: bob, header: map[string]string{"If-Match": `"1"`}}, http.StatusNotFound},
 		{"list with alice's cursor", request{method: "GET", path: "/todos?cursor=" + aliceCursor, token: bob}, http.StatusBadRequest},
 		{"list with alice's cursor and a filter", request{method: "GET", path: "/todos?done=false&limit=100&cursor=" + aliceCursor, token: bob}, http.StatusBadRequest},
+		{"list by due date with alice's cursor", request{method: "GET", path: "/todos?sort=dueAt&limit=100&cursor=" + aliceCursor, token: bob}, http.StatusBadRequest},
 	}
 	for _, tt := range tries {
 		resp := a.do(t, tt.req)

@@ -15,17 +15,24 @@ import (
 )
 
 // CreateTableInput returns the request that creates a table of the
-// template's definition tb under name: key schema, attribute definitions and
-// billing mode. The time to live is a separate request; see TTLAttribute.
+// template's definition tb under name: key schema, attribute definitions,
+// local secondary indexes and billing mode. The time to live is a separate
+// request; see UpdateTimeToLiveInput.
 func CreateTableInput(tb samtemplate.Table, name string) *dynamodb.CreateTableInput {
 	in := &dynamodb.CreateTableInput{
 		TableName:   aws.String(name),
 		BillingMode: types.BillingMode(tb.BillingMode),
 	}
-	for _, k := range tb.KeySchema {
-		in.KeySchema = append(in.KeySchema, types.KeySchemaElement{
-			AttributeName: aws.String(k.AttributeName),
-			KeyType:       types.KeyType(k.KeyType),
+	in.KeySchema = keySchema(tb.KeySchema)
+	for _, ix := range tb.LocalSecondaryIndexes {
+		proj := &types.Projection{ProjectionType: types.ProjectionType(ix.ProjectionType)}
+		if len(ix.NonKeyAttributes) > 0 {
+			proj.NonKeyAttributes = ix.NonKeyAttributes
+		}
+		in.LocalSecondaryIndexes = append(in.LocalSecondaryIndexes, types.LocalSecondaryIndex{
+			IndexName:  aws.String(ix.IndexName),
+			KeySchema:  keySchema(ix.KeySchema),
+			Projection: proj,
 		})
 	}
 	for _, a := range tb.AttributeDefinitions {
@@ -35,6 +42,14 @@ func CreateTableInput(tb samtemplate.Table, name string) *dynamodb.CreateTableIn
 		})
 	}
 	return in
+}
+
+func keySchema(keys []samtemplate.KeyElement) []types.KeySchemaElement {
+	out := make([]types.KeySchemaElement, len(keys))
+	for i, k := range keys {
+		out[i] = types.KeySchemaElement{AttributeName: aws.String(k.AttributeName), KeyType: types.KeyType(k.KeyType)}
+	}
+	return out
 }
 
 // UpdateTimeToLiveInput returns the request that turns on the table's time

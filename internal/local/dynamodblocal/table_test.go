@@ -3,6 +3,7 @@ package dynamodblocal_test
 import (
 	"context"
 	"crypto/rand"
+	"fmt"
 	"path/filepath"
 	"reflect"
 	"sort"
@@ -57,8 +58,19 @@ func TestCreateTableMakesTheTemplatesTable(t *testing.T) {
 	if want := []string{"PK HASH", "SK RANGE"}; !reflect.DeepEqual(keys, want) {
 		t.Errorf("key schema = %v, want %v", keys, want)
 	}
-	if want := []string{"PK S", "SK S"}; !reflect.DeepEqual(attrs, want) {
+	if want := []string{"PK S", "SK S", "byName S"}; !reflect.DeepEqual(attrs, want) {
 		t.Errorf("attribute definitions = %v, want %v", attrs, want)
+	}
+	var indexes []string
+	for _, ix := range out.Table.LocalSecondaryIndexes {
+		var ks []string
+		for _, k := range ix.KeySchema {
+			ks = append(ks, aws.ToString(k.AttributeName)+" "+string(k.KeyType))
+		}
+		indexes = append(indexes, fmt.Sprintln(aws.ToString(ix.IndexName), ks, ix.Projection.ProjectionType, ix.Projection.NonKeyAttributes))
+	}
+	if want := []string{"ByName [PK HASH byName RANGE] INCLUDE [name]\n"}; !reflect.DeepEqual(indexes, want) {
+		t.Errorf("local secondary indexes = %v, want %v", indexes, want)
 	}
 	if s := out.Table.BillingModeSummary; s == nil || s.BillingMode != types.BillingModePayPerRequest {
 		t.Errorf("billing mode = %+v, want PAY_PER_REQUEST", s)

@@ -192,6 +192,9 @@ type Table struct {
 	BillingMode          string
 	KeySchema            []KeyElement
 	AttributeDefinitions []AttributeDefinition
+	// LocalSecondaryIndexes are its local secondary indexes, literal as
+	// its key schema, in the template's order.
+	LocalSecondaryIndexes []LocalSecondaryIndex
 	// TTLAttribute names the time-to-live attribute; empty when TTL is off.
 	TTLAttribute        string
 	PointInTimeRecovery any
@@ -206,6 +209,18 @@ type Table struct {
 type KeyElement struct {
 	AttributeName string
 	KeyType       string // HASH or RANGE
+}
+
+// LocalSecondaryIndex is one local secondary index of a table: the
+// table's partition key with a sort key of its own, read as strongly
+// consistent as the table.
+type LocalSecondaryIndex struct {
+	IndexName string
+	KeySchema []KeyElement
+	// ProjectionType is ALL, KEYS_ONLY or INCLUDE; NonKeyAttributes are
+	// what INCLUDE adds.
+	ProjectionType   string
+	NonKeyAttributes []string
 }
 
 // AttributeDefinition is the type of a key attribute.
@@ -227,15 +242,40 @@ func (t *Template) Tables() ([]Table, error) {
 	return tables, nil
 }
 
+// keySchema reads the literal KeySchema of a table or an index.
+func keySchema(p map[string]any) ([]KeyElement, error) {
+	keys, err := listProp(p, "KeySchema")
+	if err != nil {
+		return nil, err
+	}
+	var out []KeyElement
+	for i, k := range keys {
+		m, ok := k.(map[string]any)
+		if !ok {
+			return nil, fmt.Errorf("KeySchema[%d] must be a mapping", i)
+		}
+		var e KeyElement
+		if e.AttributeName, err = stringProp(m, "AttributeName"); err != nil {
+			return nil, fmt.Errorf("KeySchema[%d].%w", i, err)
+		}
+		if e.KeyType, err = stringProp(m, "KeyType"); err != nil {
+			return nil, fmt.Errorf("KeySchema[%d].%w", i, err)
+		}
+		out = append(out, e)
+	}
+	if len(out) == 0 {
+		return nil, errors.New("has no KeySchema")
+	}
+	return out, nil
+}
+
 func table(id string, r Resource) (Table, error) {
 	p := r.Properties
-	// A local copy of the table made without its indexes would pass tests
-	// that the real one fails, so a template with indexes is refused until
-	// this package learns them.
-	for _, unsupported := range []string{"GlobalSecondaryIndexes", "LocalSecondaryIndexes"} {
-		if _, ok := p[unsupported]; ok {
-			return Table{}, fmt.Errorf("%s are not supported", unsupported)
-		}
+	// A local copy of the table made without its global indexes would pass
+	// tests that the real one fails, so a template with them is refused
+	// until this package learns them.
+	if _, ok := p["GlobalSecondaryIndexes"]; ok {
+		return Table{}, errors.New("GlobalSecondaryIndexes are not supported")
 	}
 	tb := Table{
 		LogicalID:           id,
@@ -252,26 +292,36 @@ func table(id string, r Resource) (Table, error) {
 	if tb.BillingMode, err = stringProp(p, "BillingMode"); err != nil {
 		return Table{}, err
 	}
-	keys, err := listProp(p, "KeySchema")
+	if tb.KeySchema, err = keySchema(p); err != nil {
+		return Table{}, err
+	}
+	lsis, err := listProp(p, "LocalSecondaryIndexes")
 	if err != nil {
 		return Table{}, err
 	}
-	for i, k := range keys {
-		m, ok := k.(map[string]any)
+	for i, v := range lsis {
+		m, ok := v.(map[string]any)
 		if !ok {
-			return Table{}, fmt.Errorf("KeySchema[%d] must be a mapping", i)
+			return Table{}, fmt.Errorf("LocalSecondaryIndexes[%d] must be a mapping", i)
 		}
-		var e KeyElement
-		if e.AttributeName, err = stringProp(m, "AttributeName"); err != nil {
-			return Table{}, fmt.Errorf("KeySchema[%d].%w", i, err)
+		var ix LocalSecondaryIndex
+		if ix.IndexName, err = stringProp(m, "IndexName"); err != nil {
+			return Table{}, fmt.Errorf("LocalSecondaryIndexes[%d].%w", i, err)
 		}
-		if e.KeyType, err = stringProp(m, "KeyType"); err != nil {
-			return Table{}, fmt.Errorf("KeySchema[%d].%w", i, err)
+		if ix.KeySchema, err = keySchema(m); err != nil {
+			return Table{}, fmt.Errorf("LocalSecondaryIndexes[%d].%w", i, err)
 		}
-		tb.KeySchema = append(tb.KeySchema, e)
-	}
-	if len(tb.KeySchema) == 0 {
-		return Table{}, errors.New("has no KeySchema")
+		proj, err := mapProp(m, "Projection")
+		if err != nil {
+			return Table{}, fmt.Errorf("LocalSecondaryIndexes[%d].%w", i, err)
+		}
+		if ix.ProjectionType, err = stringProp(proj, "ProjectionType"); err != nil || ix.ProjectionType == "" {
+			return Table{}, fmt.Errorf("LocalSecondaryIndexes[%d].Projection.ProjectionType must be ALL, KEYS_ONLY or INCLUDE", i)
+		}
+		if ix.NonKeyAttributes, err = stringsOrString(proj["NonKeyAttributes"]); err != nil {
+			return Table{}, fmt.Errorf("LocalSecondaryIndexes[%d].Projection.NonKeyAttributes %w", i, err)
+		}
+		tb.LocalSecondaryIndexes = append(tb.LocalSecondaryIndexes, ix)
 	}
 	attrs, err := listProp(p, "AttributeDefinitions")
 	if err != nil {

@@ -324,7 +324,14 @@ func TestTablesReadTheKeySchema(t *testing.T) {
 		KeySchema:   []samtemplate.KeyElement{{AttributeName: "PK", KeyType: "HASH"}, {AttributeName: "SK", KeyType: "RANGE"}},
 		AttributeDefinitions: []samtemplate.AttributeDefinition{
 			{AttributeName: "PK", AttributeType: "S"}, {AttributeName: "SK", AttributeType: "S"},
+			{AttributeName: "byName", AttributeType: "S"},
 		},
+		LocalSecondaryIndexes: []samtemplate.LocalSecondaryIndex{{
+			IndexName:        "ByName",
+			KeySchema:        []samtemplate.KeyElement{{AttributeName: "PK", KeyType: "HASH"}, {AttributeName: "byName", KeyType: "RANGE"}},
+			ProjectionType:   "INCLUDE",
+			NonKeyAttributes: []string{"name"},
+		}},
 		TTLAttribute:        "expiresAt",
 		PointInTimeRecovery: true,
 		DeletionProtection:  map[string]any{"Fn::If": []any{"IsProd", true, false}},
@@ -345,6 +352,8 @@ func TestTablesRejectWhatALocalTableWouldMiss(t *testing.T) {
 	}{
 		{"global secondary indexes", "KeySchema: [{AttributeName: PK, KeyType: HASH}]\nGlobalSecondaryIndexes: []", "GlobalSecondaryIndexes are not supported"},
 		{"no key schema", "BillingMode: PAY_PER_REQUEST", "has no KeySchema"},
+		{"an index without a key schema", "KeySchema: [{AttributeName: PK, KeyType: HASH}]\nLocalSecondaryIndexes: [{IndexName: I, Projection: {ProjectionType: ALL}}]", "LocalSecondaryIndexes[0].has no KeySchema"},
+		{"an index without a projection", "KeySchema: [{AttributeName: PK, KeyType: HASH}]\nLocalSecondaryIndexes: [{IndexName: I, KeySchema: [{AttributeName: PK, KeyType: HASH}]}]", "LocalSecondaryIndexes[0].Projection"},
 		{"an intrinsic key name", "KeySchema: [{AttributeName: !Ref Key, KeyType: HASH}]", "AttributeName must be a string"},
 	}
 	for _, tt := range tests {

@@ -310,6 +310,7 @@ func TestStartCreatesTheTableOnceAndRefusesAWrongOne(t *testing.T) {
 	in := dynamodblocal.CreateTableInput(wrong.Tables[0].Definition, wrong.Tables[0].Name)
 	in.KeySchema = in.KeySchema[:1]
 	in.AttributeDefinitions = in.AttributeDefinitions[:1]
+	in.LocalSecondaryIndexes = nil
 	if _, err := client.CreateTable(t.Context(), in); err != nil {
 		t.Fatal(err)
 	}

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -33,11 +35,28 @@ func ensureTable(ctx context.Context, client *dynamodb.Client, tb Table) error {
 		return fmt.Errorf("describe table %s: %w", tb.Name, err)
 	}
 	want := dynamodblocal.CreateTableInput(tb.Definition, tb.Name)
-	if got, wantKeys := keySchema(out.Table.KeySchema, out.Table.AttributeDefinitions), keySchema(want.KeySchema, want.AttributeDefinitions); !maps.Equal(got, wantKeys) {
+	got := keySchema(out.Table.KeySchema, out.Table.AttributeDefinitions)
+	for _, ix := range out.Table.LocalSecondaryIndexes {
+		got["index "+aws.ToString(ix.IndexName)] = indexKeys(keySchema(ix.KeySchema, out.Table.AttributeDefinitions))
+	}
+	wantKeys := keySchema(want.KeySchema, want.AttributeDefinitions)
+	for _, ix := range want.LocalSecondaryIndexes {
+		wantKeys["index "+aws.ToString(ix.IndexName)] = indexKeys(keySchema(ix.KeySchema, want.AttributeDefinitions))
+	}
+	if !maps.Equal(got, wantKeys) {
 		return fmt.Errorf("table %s exists with keys %v, but %s defines %v: delete it (with make dev's data, the state folder's dynamodb folder) to have it made again",
 			tb.Name, got, TemplateFile, wantKeys)
 	}
 	return nil
+}
+
+// indexKeys describes an index's key schema in one string, sorted.
+func indexKeys(keys map[string]string) string {
+	var parts []string
+	for _, name := range slices.Sorted(maps.Keys(keys)) {
+		parts = append(parts, name+" "+keys[name])
+	}
+	return strings.Join(parts, ", ")
 }
 
 // keySchema describes a key schema as "PK" -> "HASH S".
