@@ -21,6 +21,12 @@ var (
 	ErrConflict = errors.New("conflicting concurrent write")
 	// ErrInvalidCursor: a list cursor was not made by this API for the caller.
 	ErrInvalidCursor = errors.New("invalid cursor")
+	// ErrInvalidSyncToken: a sync token was not made by this API for the
+	// caller.
+	ErrInvalidSyncToken = errors.New("invalid sync token")
+	// ErrSyncTokenExpired: a sync token is older than the tombstones that
+	// record deletions: the client must synchronize from scratch.
+	ErrSyncTokenExpired = errors.New("sync token expired")
 	// ErrIdempotencyKeyReused: the Idempotency-Key was used before with
 	// another request.
 	ErrIdempotencyKeyReused = errors.New("idempotency key reused with a different request")

@@ -17,6 +17,7 @@
 package keys
 
 import (
+	"strconv"
 	"strings"
 	"time"
 )
@@ -85,6 +86,10 @@ const (
 	// ByStatusDue lists open or done todos by due date: StatusDueKey.
 	ByStatusDue      = "ByStatusDue"
 	StatusDueKeyAttr = "statusDueKey"
+	// BySeq lists what changed, todos and tombstones, in the order the
+	// changes were made: SeqKey.
+	BySeq      = "BySeq"
+	SeqKeyAttr = "seqKey"
 )
 
 // Index is a local secondary index: its name and its sort key attribute.
@@ -96,6 +101,7 @@ var Indexes = []Index{
 	{ByStatus, StatusKeyAttr},
 	{ByDue, DueKeyAttr},
 	{ByStatusDue, StatusDueKeyAttr},
+	{BySeq, SeqKeyAttr},
 }
 
 // Status prefixes of StatusKey and StatusDueKey.
@@ -168,4 +174,21 @@ func invert(id string) string {
 		}
 	}
 	return string(b)
+}
+
+// SeqKey is the key in BySeq of the item that the write with sequence
+// number seq (the user's counters' seq) left: zero-padded, so that the keys
+// sort as the numbers do.
+func SeqKey(seq int64) string {
+	n := strconv.FormatInt(seq, 10)
+	return strings.Repeat("0", max(0, 20-len(n))) + n
+}
+
+// SeqOf returns the sequence number of a SeqKey, and whether key is one.
+func SeqOf(key string) (int64, bool) {
+	if len(key) != 20 {
+		return 0, false
+	}
+	n, err := strconv.ParseInt(key, 10, 64)
+	return n, err == nil && n >= 0
 }

@@ -72,6 +72,10 @@ func ProblemFor(err error) *problem.Problem {
 		return problem.New(http.StatusConflict, "A concurrent request changed the same data. Retry.")
 	case errors.Is(err, errkind.ErrInvalidCursor):
 		return problem.InvalidField("cursor", "is not a cursor this API gave you")
+	case errors.Is(err, errkind.ErrInvalidSyncToken):
+		return problem.InvalidField("since", "is not a sync token this API gave you")
+	case errors.Is(err, errkind.ErrSyncTokenExpired):
+		return problem.New(http.StatusGone, "The sync token is older than the record of deletions. Synchronize from scratch: call again without since, and replace what you keep with what it returns.")
 	case errors.Is(err, errkind.ErrRateLimited):
 		p := problem.New(http.StatusTooManyRequests, "Too many requests from you. Retry after the time Retry-After says.")
 		p.RetryAfter = 1

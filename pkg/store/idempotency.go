@@ -109,11 +109,6 @@ func (s *Store) PutTodoOnce(ctx context.Context, owner string, t todo.Todo, idem
 		return saved, err
 	}
 
-	put, todoWriteID, err := s.newTodoPut(owner, t)
-	if err != nil {
-		s.releaseKey(ctx, rec)
-		return nil, err
-	}
 	done := rec
 	done.State = stateDone
 	done.TodoID = t.ID
@@ -123,11 +118,6 @@ func (s *Store) PutTodoOnce(ctx context.Context, owner string, t todo.Todo, idem
 		s.releaseKey(ctx, rec)
 		return nil, fmt.Errorf("store: marshal idempotency record: %w", err)
 	}
-	count, err := s.countTodo(owner, 1, maxTodos)
-	if err != nil {
-		s.releaseKey(ctx, rec)
-		return nil, err
-	}
 	stillOurs, err := expression.NewBuilder().
 		WithCondition(expression.Name("lockToken").Equal(expression.Value(rec.LockToken))).
 		Build()
@@ -135,44 +125,58 @@ func (s *Store) PutTodoOnce(ctx context.Context, owner string, t todo.Todo, idem
 		s.releaseKey(ctx, rec)
 		return nil, fmt.Errorf("store: build condition: %w", err)
 	}
-	_, err = s.db().TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{
-		TransactItems: []types.TransactWriteItem{
-			{Put: put},
-			{Put: &types.Put{
-				TableName:                 aws.String(s.table),
-				Item:                      doneItem,
-				ConditionExpression:       stillOurs.Condition(),
-				ExpressionAttributeNames:  stillOurs.Names(),
-				ExpressionAttributeValues: stillOurs.Values(),
-			}},
-			{Update: count},
-		},
-	})
-	if err == nil {
-		return nil, nil
-	}
-	var canceled *types.TransactionCanceledException
-	if errors.As(err, &canceled) && len(canceled.CancellationReasons) == 3 {
-		reasons := canceled.CancellationReasons
-		switch {
-		case aws.ToString(reasons[1].Code) == conditionalCheckFailed:
-			// Our lock expired and another request with the same body took
-			// the key over: it is the one in flight now.
-			return nil, errkind.ErrIdempotencyInFlight
-		case aws.ToString(reasons[0].Code) == conditionalCheckFailed && writeIDOf(reasons[0].Item) == todoWriteID:
-			// A retry of the transaction after its first attempt committed
-			// (DynamoDB answers that with success while it remembers the
-			// ClientRequestToken; this covers the rest).
-			return nil, nil
-		case aws.ToString(reasons[2].Code) == conditionalCheckFailed:
-			// The user keeps as many todos as they may: free the key, so
-			// that the same request succeeds once they have deleted some.
-			s.releaseKey(ctx, rec)
-			return nil, errkind.ErrQuotaReached
+	todoWriteID := newWriteID()
+	err = s.sequenced(ctx, owner, func(c counters) error {
+		put, err := s.newTodoPut(owner, t, todoWriteID, c.Seq+1)
+		if err != nil {
+			return err
 		}
+		count, err := s.counterUpdate(owner, c.Seq, 1, maxTodos)
+		if err != nil {
+			return err
+		}
+		_, err = s.db().TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{
+			TransactItems: []types.TransactWriteItem{
+				{Put: put},
+				{Put: &types.Put{
+					TableName:                 aws.String(s.table),
+					Item:                      doneItem,
+					ConditionExpression:       stillOurs.Condition(),
+					ExpressionAttributeNames:  stillOurs.Names(),
+					ExpressionAttributeValues: stillOurs.Values(),
+				}},
+				{Update: count},
+			},
+		})
+		var canceled *types.TransactionCanceledException
+		if errors.As(err, &canceled) && len(canceled.CancellationReasons) == 3 {
+			reasons := canceled.CancellationReasons
+			switch {
+			case aws.ToString(reasons[1].Code) == conditionalCheckFailed:
+				// Our lock expired and another request with the same body
+				// took the key over: it is the one in flight now.
+				return errkind.ErrIdempotencyInFlight
+			case aws.ToString(reasons[0].Code) == conditionalCheckFailed && writeIDOf(reasons[0].Item) == todoWriteID:
+				// A retry of the transaction after its first attempt
+				// committed (DynamoDB answers that with success while it
+				// remembers the ClientRequestToken; this covers the rest).
+				return nil
+			case aws.ToString(reasons[2].Code) == conditionalCheckFailed:
+				return counterFailure(reasons[2], c.Seq)
+			}
+		}
+		return classifyWrite(err)
+	})
+	switch {
+	case err == nil:
+		return nil, nil
+	case errors.Is(err, errkind.ErrIdempotencyInFlight):
+		return nil, err
 	}
+	// Past the quota the key is freed too, so that the same request
+	// succeeds once the user has deleted some todos.
 	s.releaseKey(ctx, rec)
-	return nil, classifyWrite(err)
+	return nil, err
 }
 
 // lockKey writes the pending record unless the key is taken. A taken key

@@ -78,11 +78,11 @@ func TestRetriedWritesAnswerAsTheirFirstAttemptCommitted(t *testing.T) {
 			wantItems(t, tbl, 2)
 			wantTodoCount(t, tbl, 2)
 		}},
-		{"a patch with If-Match", "PutItem", "", faultproxy.DropAnswer, func(t *testing.T, s *store.Store, tbl *dbtest.Table, td todo.Todo) {
+		{"a patch with If-Match", "TransactWriteItems", "", faultproxy.DropAnswer, func(t *testing.T, s *store.Store, tbl *dbtest.Table, td todo.Todo) {
 			got, err := s.UpdateTodo(ctx, "alice", td.ID, &patch, 1)
 			wantUpdated(t, s, td, got, err)
 		}},
-		{"a patch without If-Match", "PutItem", "", faultproxy.DropAnswer, func(t *testing.T, s *store.Store, tbl *dbtest.Table, td todo.Todo) {
+		{"a patch without If-Match", "TransactWriteItems", "", faultproxy.DropAnswer, func(t *testing.T, s *store.Store, tbl *dbtest.Table, td todo.Todo) {
 			got, err := s.UpdateTodo(ctx, "alice", td.ID, &patch, 0)
 			wantUpdated(t, s, td, got, err)
 		}},
@@ -165,10 +165,10 @@ func TestAWriteWithoutAnAnswerIsUnknownAndItsRetryLearnsTheOutcome(t *testing.T)
 			t.Fatal(err)
 		}
 		patch := todo.Patch{Done: set(true)}
-		in := p.Fault(faultproxy.Rule{Operation: "PutItem", Times: 3})
+		in := p.Fault(faultproxy.Rule{Operation: "TransactWriteItems", Times: 3})
 		_, err := s.UpdateTodo(ctx, "alice", td.ID, &patch, 1)
 		wantUnknown(t, err)
-		checkInjected(t, p, in, "PutItem", 3)
+		checkInjected(t, p, in, "TransactWriteItems", 3)
 		again := todo.Patch{Done: set(true)}
 		got, err := s.UpdateTodo(ctx, "alice", td.ID, &again, 1)
 		if err != nil || got.Version != 2 || !got.Done {

@@ -54,9 +54,11 @@ import (
 	"github.com/example/serverless-todo/pkg/todo"
 )
 
-// TombstoneTTL is how long the tombstone of a deleted todo is kept: a retry
-// of the delete within it finds that it was made.
-const TombstoneTTL = 30 * 24 * time.Hour
+// DefaultTombstoneTTL is how long the tombstone of a deleted todo is kept
+// unless WithTombstoneTTL says otherwise: a retry of the delete within it
+// finds that it was made, and a client syncing within it learns of the
+// deletion.
+const DefaultTombstoneTTL = 30 * 24 * time.Hour
 
 // Item types, stored in each item's type attribute so that a look at the
 // table (or an export) tells the items apart without parsing keys.
@@ -71,9 +73,10 @@ const (
 
 // Store is the table. Build it once per process with New, or Open.
 type Store struct {
-	client *dynamodb.Client
-	table  string
-	now    func() time.Time
+	client       *dynamodb.Client
+	table        string
+	now          func() time.Time
+	tombstoneTTL time.Duration
 	// warmed is closed when the connection Open warms up is ready; nil
 	// for a store that does not warm.
 	warmed chan struct{}
@@ -91,8 +94,18 @@ func (s *Store) db() *dynamodb.Client {
 
 // New returns the store of table, read and written through client.
 func New(client *dynamodb.Client, table string) *Store {
-	return &Store{client: client, table: table, now: time.Now}
+	return &Store{client: client, table: table, now: time.Now, tombstoneTTL: DefaultTombstoneTTL}
 }
+
+// WithTombstoneTTL returns a copy of s that keeps tombstones for ttl.
+func (s *Store) WithTombstoneTTL(ttl time.Duration) *Store {
+	c := *s
+	c.tombstoneTTL = ttl
+	return &c
+}
+
+// TombstoneTTL is how long s keeps the tombstones of deleted todos.
+func (s *Store) TombstoneTTL() time.Duration { return s.tombstoneTTL }
 
 // WithClock returns a copy of s that reads the time from now: tests use it
 // to step past the 24 hours an idempotency record lives.
@@ -113,18 +126,20 @@ type todoItem struct {
 	StatusKey    string `dynamodbav:"statusKey"`
 	DueKey       string `dynamodbav:"dueKey"`
 	StatusDueKey string `dynamodbav:"statusDueKey"`
+	SeqKey       string `dynamodbav:"seqKey"`
 	todo.Todo
 }
 
-// newTodoItem is the item of owner's todo t, written by writeID. Every
-// write of a todo makes its item here, so its index keys always follow
-// its fields.
-func newTodoItem(owner string, t todo.Todo, writeID string) todoItem {
+// newTodoItem is the item of owner's todo t, written by writeID as the
+// user's write number seq. Every write of a todo makes its item here, so
+// its index keys always follow its fields.
+func newTodoItem(owner string, t todo.Todo, writeID string, seq int64) todoItem {
 	return todoItem{
 		PK: keys.UserPK(owner), SK: keys.TodoSK(t.ID), Type: typeTodo, WriteID: writeID,
 		StatusKey:    keys.StatusKey(t.Done, t.ID),
 		DueKey:       keys.DueKey(t.DueAt, t.ID),
 		StatusDueKey: keys.StatusDueKey(t.Done, t.DueAt, t.ID),
+		SeqKey:       keys.SeqKey(seq),
 		Todo:         t,
 	}
 }
@@ -139,6 +154,8 @@ type tombstoneItem struct {
 	DeletedAt string `dynamodbav:"deletedAt"`
 	WriteID   string `dynamodbav:"writeId"`
 	ExpiresAt int64  `dynamodbav:"expiresAt"`
+	// SeqKey puts the deletion in the user's changes (keys.BySeq).
+	SeqKey string `dynamodbav:"seqKey"`
 }
 
 func todoKey(owner, id string) map[string]types.AttributeValue {
@@ -160,62 +177,39 @@ func itemKey(pk, sk string) map[string]types.AttributeValue {
 // IAM: dynamodb:PutItem, dynamodb:UpdateItem
 // IAM keys: USER#*
 func (s *Store) PutTodo(ctx context.Context, owner string, t todo.Todo, maxTodos int) error {
-	put, writeID, err := s.newTodoPut(owner, t)
-	if err != nil {
-		return err
-	}
-	count, err := s.countTodo(owner, 1, maxTodos)
-	if err != nil {
-		return err
-	}
-	_, err = s.db().TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{
-		TransactItems: []types.TransactWriteItem{{Put: put}, {Update: count}},
-	})
-	var canceled *types.TransactionCanceledException
-	if errors.As(err, &canceled) && len(canceled.CancellationReasons) == 2 {
-		reasons := canceled.CancellationReasons
-		switch {
-		case aws.ToString(reasons[0].Code) == conditionalCheckFailed && writeIDOf(reasons[0].Item) == writeID:
-			return nil
-		case aws.ToString(reasons[1].Code) == conditionalCheckFailed:
-			return errkind.ErrQuotaReached
-		}
-	}
-	return classifyWrite(err)
-}
-
-// countTodo is the change of delta todos to the count of owner's todos,
-// for the transaction that creates or deletes one. With maxTodos above 0
-// it holds only while the count is below maxTodos, so that a user never
-// keeps more. Todos stored before the count was kept are not in it.
-func (s *Store) countTodo(owner string, delta, maxTodos int) (*types.Update, error) {
-	todos := expression.Name("todos")
-	b := expression.NewBuilder().WithUpdate(expression.Add(todos, expression.Value(delta)).
-		Set(expression.Name("type"), expression.Value(typeCounters)))
-	if maxTodos > 0 {
-		b = b.WithCondition(expression.AttributeNotExists(todos).Or(todos.LessThan(expression.Value(maxTodos))))
-	}
-	expr, err := b.Build()
-	if err != nil {
-		return nil, fmt.Errorf("store: build update: %w", err)
-	}
-	return &types.Update{
-		TableName:                 aws.String(s.table),
-		Key:                       itemKey(keys.UserPK(owner), keys.CountersSK),
-		UpdateExpression:          expr.Update(),
-		ConditionExpression:       expr.Condition(),
-		ExpressionAttributeNames:  expr.Names(),
-		ExpressionAttributeValues: expr.Values(),
-	}, nil
-}
-
-// newTodoPut is the write of a new todo, and its write ID. The condition
-// only fails for a retry of this very write, or if a ULID repeats, and then
-// the write must fail rather than replace a todo.
-func (s *Store) newTodoPut(owner string, t todo.Todo) (*types.Put, string, error) {
 	writeID := newWriteID()
-	put, err := s.newPut(newTodoItem(owner, t, writeID), expression.AttributeNotExists(expression.Name("PK")))
-	return put, writeID, err
+	return s.sequenced(ctx, owner, func(c counters) error {
+		put, err := s.newTodoPut(owner, t, writeID, c.Seq+1)
+		if err != nil {
+			return err
+		}
+		count, err := s.counterUpdate(owner, c.Seq, 1, maxTodos)
+		if err != nil {
+			return err
+		}
+		_, err = s.db().TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{
+			TransactItems: []types.TransactWriteItem{{Put: put}, {Update: count}},
+		})
+		var canceled *types.TransactionCanceledException
+		if errors.As(err, &canceled) && len(canceled.CancellationReasons) == 2 {
+			reasons := canceled.CancellationReasons
+			switch {
+			case aws.ToString(reasons[0].Code) == conditionalCheckFailed && writeIDOf(reasons[0].Item) == writeID:
+				return nil
+			case aws.ToString(reasons[1].Code) == conditionalCheckFailed:
+				return counterFailure(reasons[1], c.Seq)
+			}
+		}
+		return classifyWrite(err)
+	})
+}
+
+// newTodoPut is the write of a new todo by writeID, as the user's write
+// number seq. The condition only fails for a retry of this very write, or
+// if a ULID repeats, and then the write must fail rather than replace a
+// todo.
+func (s *Store) newTodoPut(owner string, t todo.Todo, writeID string, seq int64) (*types.Put, error) {
+	return s.newPut(newTodoItem(owner, t, writeID, seq), expression.AttributeNotExists(expression.Name("PK")))
 }
 
 // newPut is the conditional write of an item: it holds only under cond, and
@@ -306,7 +300,12 @@ func decodeTodo(item map[string]types.AttributeValue) (todo.Todo, error) {
 // came between reads the todo again, a few times before it gives up with
 // errkind.ErrConflict. A retry of the same patch at the same ifVersion, by
 // the SDK or by the client, finds the todo as its first attempt left it
-// and returns that.
+// and returns that. The write takes the user's next sequence number, in
+// one transaction with the user's counters, as every write of a todo does
+// (see Changes).
+//
+// IAM: dynamodb:PutItem, dynamodb:UpdateItem
+// IAM keys: USER#*
 func (s *Store) UpdateTodo(ctx context.Context, owner, id string, p *todo.Patch, ifVersion int64) (todo.Todo, error) {
 	writeID := newWriteID()
 	if ifVersion != 0 {
@@ -316,51 +315,63 @@ func (s *Store) UpdateTodo(ctx context.Context, owner, id string, p *todo.Patch,
 		}
 		writeID = requestWriteID("update", id, strconv.FormatInt(ifVersion, 10), string(change))
 	}
-	for range updateAttempts {
+	var result todo.Todo
+	err := s.sequenced(ctx, owner, func(c counters) error {
 		item, err := s.getTodoItem(ctx, owner, id)
 		if err != nil {
-			return todo.Todo{}, err
+			return err
 		}
 		cur, err := decodeTodo(item)
 		if err != nil {
-			return todo.Todo{}, err
+			return err
 		}
 		switch {
 		case writeIDOf(item) == writeID:
-			return cur, nil
+			result = cur
+			return nil
 		case ifVersion != 0 && cur.Version != ifVersion:
-			return todo.Todo{}, errkind.ErrVersionMismatch
+			return errkind.ErrVersionMismatch
 		}
 		next := p.Apply(cur, s.now())
-		put, err := s.newPut(newTodoItem(owner, next, writeID), versionCondition(cur.Version))
+		put, err := s.newPut(newTodoItem(owner, next, writeID, c.Seq+1), versionCondition(cur.Version))
 		if err != nil {
-			return todo.Todo{}, err
+			return err
 		}
-		err = s.put(ctx, put)
-		var ccf *types.ConditionalCheckFailedException
-		switch {
-		case err == nil:
-			return next, nil
-		case !errors.As(err, &ccf):
-			return todo.Todo{}, classifyWrite(err)
-		case writeIDOf(ccf.Item) == writeID:
-			return decodeTodo(ccf.Item)
-		case ifVersion != 0:
-			return todo.Todo{}, conditionFailure(err)
-		case len(ccf.Item) == 0:
-			return todo.Todo{}, errkind.ErrNotFound
+		count, err := s.counterUpdate(owner, c.Seq, 0, 0)
+		if err != nil {
+			return err
 		}
-		// Another write came between the read and this one: read again.
-	}
-	return todo.Todo{}, errkind.ErrConflict
+		_, err = s.db().TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{
+			TransactItems: []types.TransactWriteItem{{Put: put}, {Update: count}},
+		})
+		if err == nil {
+			result = next
+			return nil
+		}
+		var canceled *types.TransactionCanceledException
+		if errors.As(err, &canceled) && len(canceled.CancellationReasons) == 2 {
+			todoReason, counterReason := canceled.CancellationReasons[0], canceled.CancellationReasons[1]
+			todoFailed := aws.ToString(todoReason.Code) == conditionalCheckFailed
+			switch {
+			case todoFailed && writeIDOf(todoReason.Item) == writeID:
+				result, err = decodeTodo(todoReason.Item)
+				return err
+			case todoFailed && len(todoReason.Item) == 0:
+				return errkind.ErrNotFound
+			case todoFailed && ifVersion != 0:
+				return errkind.ErrVersionMismatch
+			case todoFailed, aws.ToString(counterReason.Code) == conditionalCheckFailed:
+				// Another write came between the reads and this one.
+				return errSeqMoved
+			}
+		}
+		return classifyWrite(err)
+	})
+	return result, err
 }
 
-// updateAttempts bounds how often UpdateTodo reads again after losing to
-// another write.
-const updateAttempts = 5
-
 // DeleteTodo deletes the todo id of owner, under the same conditions as
-// UpdateTodo, leaves a tombstone in its place for TombstoneTTL, and takes
+// UpdateTodo, leaves a tombstone in its place for the store's tombstone TTL, and takes
 // it off owner's count of todos. The tombstone holds the delete's write
 // ID: a retry that finds no todo reads it to tell its own earlier delete
 // (success) from another's (errkind.ErrNotFound).
@@ -376,41 +387,48 @@ func (s *Store) DeleteTodo(ctx context.Context, owner, id string, ifVersion int6
 	if err != nil {
 		return fmt.Errorf("store: build condition: %w", err)
 	}
-	now := s.now()
-	tomb, err := attributevalue.MarshalMap(tombstoneItem{
-		PK: keys.UserPK(owner), SK: keys.TombstoneSK(id), Type: typeTombstone, ID: id,
-		DeletedAt: todo.Timestamp(now), WriteID: writeID, ExpiresAt: now.Add(TombstoneTTL).Unix(),
-	})
-	if err != nil {
-		return fmt.Errorf("store: marshal tombstone: %w", err)
-	}
-	uncount, err := s.countTodo(owner, -1, 0)
-	if err != nil {
-		return err
-	}
-	_, err = s.db().TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{
-		TransactItems: []types.TransactWriteItem{
-			{Update: uncount},
-			{Delete: &types.Delete{
-				TableName:                           aws.String(s.table),
-				Key:                                 todoKey(owner, id),
-				ConditionExpression:                 expr.Condition(),
-				ExpressionAttributeNames:            expr.Names(),
-				ExpressionAttributeValues:           expr.Values(),
-				ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
-			}},
-			{Put: &types.Put{TableName: aws.String(s.table), Item: tomb}},
-		},
-	})
-	var canceled *types.TransactionCanceledException
-	if errors.As(err, &canceled) && len(canceled.CancellationReasons) == 3 &&
-		aws.ToString(canceled.CancellationReasons[1].Code) == conditionalCheckFailed {
-		if len(canceled.CancellationReasons[1].Item) != 0 {
-			return errkind.ErrVersionMismatch
+	return s.sequenced(ctx, owner, func(c counters) error {
+		now := s.now()
+		tomb, err := attributevalue.MarshalMap(tombstoneItem{
+			PK: keys.UserPK(owner), SK: keys.TombstoneSK(id), Type: typeTombstone, ID: id,
+			DeletedAt: todo.Timestamp(now), WriteID: writeID, ExpiresAt: now.Add(s.tombstoneTTL).Unix(),
+			SeqKey: keys.SeqKey(c.Seq + 1),
+		})
+		if err != nil {
+			return fmt.Errorf("store: marshal tombstone: %w", err)
 		}
-		return s.deletedBy(ctx, owner, id, writeID)
-	}
-	return classifyWrite(err)
+		uncount, err := s.counterUpdate(owner, c.Seq, -1, 0)
+		if err != nil {
+			return err
+		}
+		_, err = s.db().TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{
+			TransactItems: []types.TransactWriteItem{
+				{Update: uncount},
+				{Delete: &types.Delete{
+					TableName:                           aws.String(s.table),
+					Key:                                 todoKey(owner, id),
+					ConditionExpression:                 expr.Condition(),
+					ExpressionAttributeNames:            expr.Names(),
+					ExpressionAttributeValues:           expr.Values(),
+					ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
+				}},
+				{Put: &types.Put{TableName: aws.String(s.table), Item: tomb}},
+			},
+		})
+		var canceled *types.TransactionCanceledException
+		if errors.As(err, &canceled) && len(canceled.CancellationReasons) == 3 {
+			reasons := canceled.CancellationReasons
+			switch {
+			case aws.ToString(reasons[1].Code) == conditionalCheckFailed && len(reasons[1].Item) != 0:
+				return errkind.ErrVersionMismatch
+			case aws.ToString(reasons[1].Code) == conditionalCheckFailed:
+				return s.deletedBy(ctx, owner, id, writeID)
+			case aws.ToString(reasons[0].Code) == conditionalCheckFailed:
+				return errSeqMoved
+			}
+		}
+		return classifyWrite(err)
+	})
 }
 
 // deletedBy tells, for a delete that found no todo, whether the delete with

@@ -229,9 +229,9 @@ func TestAmbiguousCommitsGetTheAnswerTheirWriteDeserves(t *testing.T) {
 			func(tc *caseData) faultproxy.Rule {
 				return faultproxy.Rule{Operation: "TransactWriteItems", Contains: tc.marker, Action: faultproxy.DropAnswer}
 			}, create("-transaction"), created},
-		{"a patch with If-Match, its answer dropped", "PATCH /todos/{id}", onTodo("PutItem", faultproxy.DropAnswer), patch(`"1"`), patched},
-		{"a patch with If-Match, its answer held", "PATCH /todos/{id}", onTodo("PutItem", faultproxy.HoldAnswer), patch(`"1"`), patched},
-		{"a patch without If-Match, its answer dropped", "PATCH /todos/{id}", onTodo("PutItem", faultproxy.DropAnswer), patch(""), patched},
+		{"a patch with If-Match, its answer dropped", "PATCH /todos/{id}", onTodo("TransactWriteItems", faultproxy.DropAnswer), patch(`"1"`), patched},
+		{"a patch with If-Match, its answer held", "PATCH /todos/{id}", onTodo("TransactWriteItems", faultproxy.HoldAnswer), patch(`"1"`), patched},
+		{"a patch without If-Match, its answer dropped", "PATCH /todos/{id}", onTodo("TransactWriteItems", faultproxy.DropAnswer), patch(""), patched},
 		{"a delete with If-Match, its answer dropped", "DELETE /todos/{id}", onTodo("TransactWriteItems", faultproxy.DropAnswer), del(`"1"`), deleted},
 		{"a delete without If-Match, its answer held", "DELETE /todos/{id}", onTodo("TransactWriteItems", faultproxy.HoldAnswer), del(""), deleted},
 		{"a contact message and its sender's count, their answer dropped", "POST /contact",
@@ -312,7 +312,7 @@ func TestAWriteWithoutAnAnswerIsA503AndTheRetryLearnsTheOutcome(t *testing.T) {
 			}
 			return retry.status != http.StatusCreated, n > 1
 		}},
-		{"a patch with If-Match", "PATCH /todos/{id}", "PutItem", func(td todo) (string, request) {
+		{"a patch with If-Match", "PATCH /todos/{id}", "TransactWriteItems", func(td todo) (string, request) {
 			return td.ID, request{method: "PATCH", path: "/todos/" + td.ID, token: alice, body: `{"done":true}`,
 				header: map[string]string{"Content-Type": "application/merge-patch+json", "If-Match": `"1"`}}
 		}, func(t *testing.T, td todo, retry response) (bool, bool) {

@@ -249,7 +249,7 @@ func (c *caller) deleteTodo(ctx context.Context, owner, id string) error {
 					"id":        &types.AttributeValueMemberS{Value: id},
 					"deletedAt": &types.AttributeValueMemberS{Value: todo.Timestamp(time.Now())},
 					"writeId":   &types.AttributeValueMemberS{Value: ulid.Make().String()},
-					"expiresAt": &types.AttributeValueMemberN{Value: strconv.FormatInt(time.Now().Add(store.TombstoneTTL).Unix(), 10)},
+					"expiresAt": &types.AttributeValueMemberN{Value: strconv.FormatInt(time.Now().Add(store.DefaultTombstoneTTL).Unix(), 10)},
 				},
 			}},
 		},
