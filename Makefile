@@ -47,6 +47,7 @@ build-ListTodosFunction:   ; $(LAMBDA_ENV) go build $(LAMBDA_FLAGS) -o $(ARTIFAC
 build-UpdateTodoFunction:  ; $(LAMBDA_ENV) go build $(LAMBDA_FLAGS) -o $(ARTIFACTS_DIR)/bootstrap ./functions/update
 build-DeleteTodoFunction:  ; $(LAMBDA_ENV) go build $(LAMBDA_FLAGS) -o $(ARTIFACTS_DIR)/bootstrap ./functions/delete
 build-ContactFunction:     ; $(LAMBDA_ENV) go build $(LAMBDA_FLAGS) -o $(ARTIFACTS_DIR)/bootstrap ./functions/contact
+build-ChangesFunction:     ; $(LAMBDA_ENV) go build $(LAMBDA_FLAGS) -o $(ARTIFACTS_DIR)/bootstrap ./functions/changes
 
 ## test: install what the tests need, check for known vulnerabilities, then run every test against DynamoDB Local
 test: tools vulncheck
@@ -71,10 +72,10 @@ reliability: tools
 	RELIABILITY_REPORT=$(CURDIR)/RELIABILITY.md RELIABILITY_FUZZ_LOG=$(CURDIR)/$(BUILD_DIR)/fuzz.log RELIABILITY_FUZZTIME=$(FUZZTIME) \
 	  RELIABILITY_VULNCHECK_LOG=$(CURDIR)/$(BUILD_DIR)/vulncheck.log go test -count=1 ./tests/e2e
 
-## soak: the mixed-operations test with OPS operations (default 20000)
+## soak: the mixed-operations and sync-convergence tests with OPS operations each (default 20000)
 OPS ?= 20000
 soak: tools
-	RELIABILITY_OPS=$(OPS) go test -count=1 -timeout 60m -run TestMixedOperationsMatchASequentialModel -v ./tests/e2e
+	RELIABILITY_OPS=$(OPS) go test -count=1 -timeout 60m -run 'TestMixedOperationsMatchASequentialModel|TestASyncingClientConvergesWhileOthersWrite' -v ./tests/e2e
 
 ## tools: Go modules and the npm-shipped DynamoDB Local and OpenAPI linter
 tools: node_modules/.package-lock.json

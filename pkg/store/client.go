@@ -3,6 +3,9 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strconv"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -18,11 +21,17 @@ const (
 	// Local in tests and make dev: the SDK's standard name for the
 	// override of DynamoDB's endpoint. It is never set in AWS.
 	EnvEndpoint = "AWS_ENDPOINT_URL_DYNAMODB"
+	// EnvTombstoneRetentionDays is how many days a deleted todo's
+	// tombstone is kept, template.yaml's TombstoneRetentionDays; unset,
+	// DefaultTombstoneTTL. The functions that delete todos and report
+	// changes are told it.
+	EnvTombstoneRetentionDays = "TOMBSTONE_RETENTION_DAYS"
 )
 
 // Open returns the store a function uses for its whole life, configured from
 // the environment (the table from TABLE_NAME, the Region and credentials
-// that Lambda provides, and AWS_ENDPOINT_URL_DYNAMODB when running locally).
+// that Lambda provides, AWS_ENDPOINT_URL_DYNAMODB when running locally,
+// and TOMBSTONE_RETENTION_DAYS where it is set).
 // Call it once per process, before the handler starts.
 //
 // It warms the connection to DynamoDB up in the background (Warm), while
@@ -39,6 +48,13 @@ func Open(ctx context.Context, getenv func(string) string) (*Store, error) {
 		return nil, err
 	}
 	s := New(client, table)
+	if days := getenv(EnvTombstoneRetentionDays); days != "" {
+		n, err := strconv.Atoi(days)
+		if err != nil || n < 1 {
+			return nil, fmt.Errorf("store: %s must be a whole number of at least 1, not %q", EnvTombstoneRetentionDays, days)
+		}
+		s.tombstoneTTL = time.Duration(n) * 24 * time.Hour
+	}
 	s.warmed = make(chan struct{})
 	go func() {
 		defer close(s.warmed)

@@ -102,18 +102,25 @@ func counterFailure(r types.CancellationReason, prev int64) error {
 
 // writeAttempts bounds how often a write of a todo reads the counters
 // again after losing the race for the next sequence number, or after a
-// transaction in its way.
-const writeAttempts = 8
+// transaction in its way; the pauses between them grow from pauseBase to
+// pauseCap, about two seconds in all at most, well within a function's
+// timeout.
+const (
+	writeAttempts = 12
+	pauseBase     = 4 * time.Millisecond
+	pauseCap      = 250 * time.Millisecond
+)
 
 // sequenced runs write with the user's counters as they are now, again
-// when it reports errSeqMoved or a transaction conflict, after a short
-// random pause that lets the other write finish: the writes of one user
-// take their sequence numbers one at a time, and each commits with its
-// own. It gives up with errkind.ErrConflict.
+// when it reports errSeqMoved or a transaction conflict, after a random
+// pause that grows with each attempt (full jitter), so that writes that
+// collided spread out: the writes of one user take their sequence numbers
+// one at a time, and each commits with its own. It gives up with
+// errkind.ErrConflict, when nothing was written.
 func (s *Store) sequenced(ctx context.Context, owner string, write func(c counters) error) error {
 	for attempt := range writeAttempts {
 		if attempt > 0 {
-			pause := time.Duration(rand.Int64N(int64(time.Duration(attempt) * 5 * time.Millisecond)))
+			pause := time.Duration(rand.Int64N(int64(min(pauseCap, pauseBase<<attempt))))
 			select {
 			case <-ctx.Done():
 				return classify(ctx.Err())

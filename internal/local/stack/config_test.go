@@ -200,6 +200,8 @@ func TestLoadResolvesTheFunctions(t *testing.T) {
 					}
 				case "CreateTodoFunction":
 					want.Env["MAX_TODOS_PER_USER"] = "10000"
+				case "DeleteTodoFunction", "ChangesFunction":
+					want.Env["TOMBSTONE_RETENTION_DAYS"] = "30"
 				}
 				if want.Timeout <= 0 || want.MemoryMB <= 0 || want.LogFormat != "JSON" {
 					t.Errorf("%s: the template gives timeout %v, memory %d MB and log format %q", tf.LogicalID, want.Timeout, want.MemoryMB, want.LogFormat)
