@@ -51,6 +51,7 @@ type settings struct {
 	Memory     int
 	Throughput int
 	Clients    int
+	Rounds     int
 	Benchtime  string
 	Count      int
 	Only       string
@@ -58,7 +59,7 @@ type settings struct {
 }
 
 // The phases of a run, in the order they run.
-var phases = []string{"size", "cpu", "cold", "warm", "memory", "throughput"}
+var phases = []string{"size", "cpu", "cold", "warm", "memory", "throughput", "scale"}
 
 func (s settings) args() []string {
 	var out []string
@@ -74,6 +75,7 @@ func (s settings) args() []string {
 	add("memory", strconv.Itoa(s.Memory), strconv.Itoa(def.Memory))
 	add("throughput", strconv.Itoa(s.Throughput), strconv.Itoa(def.Throughput))
 	add("clients", strconv.Itoa(s.Clients), strconv.Itoa(def.Clients))
+	add("rounds", strconv.Itoa(s.Rounds), strconv.Itoa(def.Rounds))
 	add("benchtime", s.Benchtime, def.Benchtime)
 	add("count", strconv.Itoa(s.Count), strconv.Itoa(def.Count))
 	add("only", s.Only, def.Only)
@@ -85,7 +87,7 @@ func (s settings) args() []string {
 func defaultSettings() settings {
 	return settings{
 		Starts: 25, Requests: 1000, Warmup: 50, Memory: 10000,
-		Throughput: 6000, Clients: 32, Benchtime: "3000x", Count: 3,
+		Throughput: 6000, Clients: 32, Rounds: 30, Benchtime: "3000x", Count: 3,
 		Out: "BENCHMARKS.md",
 	}
 }
@@ -100,6 +102,7 @@ func parseFlags(args []string, stderr io.Writer) (settings, error) {
 	fs.IntVar(&s.Memory, "memory", s.Memory, "requests to each function before reading its peak memory")
 	fs.IntVar(&s.Throughput, "throughput", s.Throughput, "requests of the throughput run")
 	fs.IntVar(&s.Clients, "clients", s.Clients, "concurrent clients of the throughput run")
+	fs.IntVar(&s.Rounds, "rounds", s.Rounds, "rounds of the scale run, each sending every form of listing once")
 	fs.StringVar(&s.Benchtime, "benchtime", s.Benchtime, "go test -benchtime of the handler benchmarks")
 	fs.IntVar(&s.Count, "count", s.Count, "runs of each handler benchmark; the median is reported")
 	fs.StringVar(&s.Only, "only", "", "run only these phases, comma-separated: "+strings.Join(phases, ","))
@@ -110,7 +113,7 @@ func parseFlags(args []string, stderr io.Writer) (settings, error) {
 	if fs.NArg() > 0 {
 		return s, fmt.Errorf("unexpected arguments %q", fs.Args())
 	}
-	for _, n := range []int{s.Starts, s.Requests, s.Memory, s.Throughput, s.Clients, s.Count} {
+	for _, n := range []int{s.Starts, s.Requests, s.Memory, s.Throughput, s.Clients, s.Rounds, s.Count} {
 		if n < 1 {
 			return s, errors.New("every count must be at least 1")
 		}
@@ -271,6 +274,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		}
 		if r.Throughput.Errors > 0 || r.ThroughputFloor.Errors > 0 {
 			fmt.Fprintf(stderr, "throughput: errors! the first: %v %v\n", r.Throughput.First, r.ThroughputFloor.First)
+		}
+	}
+	if s.runs("scale") {
+		if r.Scale, err = measureScale(ctx, l, client, table.Name, l.issuer, s.Rounds, stderr); err != nil {
+			return err
 		}
 	}
 	// The contact function answers 202 even when its notification fails;

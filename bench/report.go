@@ -37,6 +37,8 @@ type results struct {
 	Throughput *throughput
 	// ThroughputFloor is the same load on the hello baseline.
 	ThroughputFloor *throughput
+	// Scale is the forms of listing among many todos.
+	Scale *scale
 }
 
 // machine describes where the run ran.
@@ -88,6 +90,9 @@ func writeReport(w io.Writer, r *results) error {
 	}
 	if r.Throughput != nil {
 		r.throughputTable(&b)
+	}
+	if r.Scale != nil {
+		r.scaleTable(&b)
 	}
 	if r.Warm != nil && r.Cold != nil {
 		r.costTable(&b)

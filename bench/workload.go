@@ -64,13 +64,24 @@ const (
 )
 
 // The owners whose partitions the workload uses: one per kind of work, so
-// that creates and deletes never change the page that list reads.
+// that creates and deletes never change the page that list reads. The
+// writes go to writers owners of each kind in turn, as the writes of many
+// users do: one user's writes take turns (their sequence numbers), and
+// concurrent clients all writing as one user would measure that instead.
 const (
 	createOwner = "bench-create"
 	readOwner   = "bench-read"
 	listOwner   = "bench-list"
 	deleteOwner = "bench-delete"
+	updateOwner = "bench-update"
+	writers     = 32
 )
+
+// writer is the i-th owner of a kind of write.
+func writer(kind string, i int64) string { return kind + "-" + strconv.FormatInt(i%writers, 10) }
+
+// deletable is a todo the delete workload may delete, and its owner.
+type deletable struct{ owner, id string }
 
 // pageSize is the list workload's page: the API's default.
 const pageSize = todo.DefaultPageSize
@@ -83,8 +94,13 @@ type fixture struct {
 	tokens map[string]string
 	readID string
 
+	// updateIDs are the todos the update workload changes, one per
+	// update owner.
+	updateIDs []string
+	writes    atomic.Int64
+
 	mu        sync.Mutex
-	deletable []string
+	deletable []deletable
 	next      atomic.Int64
 
 	// contacts counts the contact messages sent, each of which Pushover
@@ -96,7 +112,11 @@ type fixture struct {
 // owners' tokens.
 func newFixture(ctx context.Context, client *dynamodb.Client, table string, issuer *devauth.Issuer) (*fixture, error) {
 	f := &fixture{table: table, store: store.New(client, table), tokens: map[string]string{}}
-	for _, owner := range []string{createOwner, readOwner, listOwner, deleteOwner} {
+	owners := []string{createOwner, readOwner, listOwner, deleteOwner}
+	for i := range int64(writers) {
+		owners = append(owners, writer(createOwner, i), writer(updateOwner, i), writer(deleteOwner, i))
+	}
+	for _, owner := range owners {
 		// Longer than any run: an expired token would turn into 401s.
 		tok, err := issuer.Mint(devauth.Token{Subject: owner, TTL: 24 * time.Hour})
 		if err != nil {
@@ -109,6 +129,13 @@ func newFixture(ctx context.Context, client *dynamodb.Client, table string, issu
 		return nil, err
 	}
 	f.readID = ids[0]
+	for i := range int64(writers) {
+		ids, err := f.put(ctx, writer(updateOwner, i), 1)
+		if err != nil {
+			return nil, err
+		}
+		f.updateIDs = append(f.updateIDs, ids[0])
+	}
 	// One more than a page, so that the page has a next cursor.
 	if _, err := f.put(ctx, listOwner, pageSize+1); err != nil {
 		return nil, err
@@ -116,25 +143,38 @@ func newFixture(ctx context.Context, client *dynamodb.Client, table string, issu
 	return f, nil
 }
 
-// addDeletable stores n more todos for the delete workload.
+// addDeletable stores n more todos for the delete workload, the delete
+// owners' in turn, the owners at once.
 func (f *fixture) addDeletable(ctx context.Context, n int) error {
-	ids, err := f.put(ctx, deleteOwner, n)
-	if err != nil {
+	batches := make([][]string, writers)
+	errs := make([]error, writers)
+	var wg sync.WaitGroup
+	for w := range int64(writers) {
+		wg.Go(func() { batches[w], errs[w] = f.put(ctx, writer(deleteOwner, w), (n+writers-1)/writers) })
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
 		return err
 	}
 	f.mu.Lock()
-	f.deletable = append(f.deletable, ids...)
-	f.mu.Unlock()
+	defer f.mu.Unlock()
+	for i := range batches[0] {
+		for w, ids := range batches {
+			if i < len(ids) {
+				f.deletable = append(f.deletable, deletable{writer(deleteOwner, int64(w)), ids[i]})
+			}
+		}
+	}
 	return nil
 }
 
 // nextDeletable returns a todo that no request has deleted yet.
-func (f *fixture) nextDeletable() (string, error) {
+func (f *fixture) nextDeletable() (deletable, error) {
 	i := f.next.Add(1) - 1
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if i >= int64(len(f.deletable)) {
-		return "", errors.New("bench: the fixture has no todo left to delete")
+		return deletable{}, errors.New("bench: the fixture has no todo left to delete")
 	}
 	return f.deletable[i], nil
 }
@@ -148,7 +188,9 @@ func (f *fixture) put(ctx context.Context, owner string, n int) ([]string, error
 	for i := range ids {
 		ids[i] = ulid.Make().String()
 	}
-	const workers = 4
+	// One user's writes take their sequence numbers in turn: more
+	// writers than one would only make them wait for each other.
+	const workers = 1
 	errs := make([]error, workers)
 	var wg sync.WaitGroup
 	for w := range workers {
@@ -171,20 +213,21 @@ func (f *fixture) request(ctx context.Context, base string, op operation) (*http
 	header := http.Header{}
 	switch op.Name {
 	case "create":
-		method, path, owner, body = http.MethodPost, "/todos", createOwner, createBody
+		method, path, owner, body = http.MethodPost, "/todos", writer(createOwner, f.writes.Add(1)), createBody
 	case "get":
 		method, path, owner = http.MethodGet, "/todos/"+f.readID, readOwner
 	case "list":
 		method, path, owner = http.MethodGet, "/todos?limit="+strconv.Itoa(pageSize), listOwner
 	case "update":
-		method, path, owner, body = http.MethodPatch, "/todos/"+f.readID, readOwner, updateBody
+		i := f.writes.Add(1) % writers
+		method, path, owner, body = http.MethodPatch, "/todos/"+f.updateIDs[i], writer(updateOwner, i), updateBody
 		header.Set("Content-Type", "application/merge-patch+json")
 	case "delete":
-		id, err := f.nextDeletable()
+		d, err := f.nextDeletable()
 		if err != nil {
 			return nil, err
 		}
-		method, path, owner = http.MethodDelete, "/todos/"+id, deleteOwner
+		method, path, owner = http.MethodDelete, "/todos/"+d.id, d.owner
 	case "contact":
 		method, path, body = http.MethodPost, "/contact", contactBody
 		f.contacts.Add(1)
@@ -219,11 +262,11 @@ func (f *fixture) floor(op operation) (string, error) {
 	case "query-todos":
 		return "query-todos " + listOwner + " " + strconv.Itoa(pageSize), nil
 	case "delete-todo":
-		id, err := f.nextDeletable()
+		d, err := f.nextDeletable()
 		if err != nil {
 			return "", err
 		}
-		return "delete-todo " + deleteOwner + " " + id, nil
+		return "delete-todo " + d.owner + " " + d.id, nil
 	case "put-contact":
 		f.contacts.Add(1)
 		return "put-contact", nil
