@@ -152,7 +152,7 @@ func TestASyncingClientConvergesWhileOthersWrite(t *testing.T) {
 	if len(want) == 0 || written.Load() < int64(ops/2) {
 		t.Fatalf("%d writes of %d made, %d todos left: the test checks too little", written.Load(), ops, len(want))
 	}
-	t.Logf("%d writes (%d refused as conflicts), %d pulls, %d todos", written.Load(), conflicts.Load(), phone.pulls, len(want))
+	recordFigures("sync", map[string]any{"writes": written.Load(), "conflicts": conflicts.Load(), "pulls": phone.pulls, "todos": len(want)})
 }
 
 // A sync token is the caller's: another user's is refused, as a cursor is.
