@@ -30,6 +30,26 @@
 // When every attempt went unanswered, nobody knows whether the write was
 // made: the error is errkind.ErrOutcomeUnknown (which is also errkind.ErrUnavailable), and
 // the client must retry the same request to find out.
+//
+// # Sync: no change missed, none out of order
+//
+// Every write of a user's todo (create, update, delete) takes the user's
+// next sequence number in one transaction with the user's counters,
+// under the condition that the counter still holds the number the write
+// read; a write that lost that race reads it again (sequenced). DynamoDB's
+// transactions are serializable, so one user's writes commit one at a
+// time, in the order of their numbers, and each leaves its number on the
+// item it wrote (the todo, or the tombstone of a deleted one), which the
+// index keys.BySeq orders. Changes reads the counter first, strongly
+// consistent: every write numbered up to it has committed, and every
+// later one will commit after. Then it reads the index from the client's
+// token up to that number, strongly consistent too, so it sees each of
+// those writes, and the token it hands out stands after the last number
+// it covered. A write stamped with a clock could commit after a reader
+// passed its stamp, and be missed for good; a number cannot, since it is
+// taken in the write's own commit. An item written several times keeps
+// only its last number, so it comes once, as it is now. Changes says the
+// rest, tombstones and their time included.
 package store
 
 import (
