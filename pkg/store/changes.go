@@ -2,8 +2,6 @@ package store
 
 import (
 	"context"
-	"encoding/base64"
-	"encoding/json"
 	"fmt"
 	"time"
 
@@ -182,20 +180,13 @@ type syncToken struct {
 	Since int64  `json:"since"`
 }
 
-func encodeSyncToken(t syncToken) string {
-	b, _ := json.Marshal(t) // a string and numbers always marshal
-	return base64.RawURLEncoding.EncodeToString(b)
-}
+func encodeSyncToken(t syncToken) string { return encodeOpaque(t) }
 
 // decodeSyncToken returns the token s names, or
 // errkind.ErrInvalidSyncToken unless it is a token of partition pk.
 func decodeSyncToken(pk, s string) (syncToken, error) {
-	b, err := base64.RawURLEncoding.DecodeString(s)
-	if err != nil {
-		return syncToken{}, errkind.ErrInvalidSyncToken
-	}
 	var t syncToken
-	if err := json.Unmarshal(b, &t); err != nil || t.PK != pk || t.Seq < 0 || t.Since <= 0 {
+	if !decodeOpaque(s, &t) || t.PK != pk || t.Seq < 0 || t.Since <= 0 {
 		return syncToken{}, errkind.ErrInvalidSyncToken
 	}
 	return t, nil

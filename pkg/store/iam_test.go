@@ -19,12 +19,10 @@ var transactionItems = map[string]string{
 	"ConditionCheck": "dynamodb:ConditionCheckItem",
 }
 
-// TestIAMLinesNameExactlyTheCallsOfTheirMethod holds each method's IAM line
-// to what its body calls on the DynamoDB client, so that the roles the
-// drift tests derive from the lines are exactly what the code needs: a
-// call added without its action, or an action left after its call went,
-// fails here.
-func TestIAMLinesNameExactlyTheCallsOfTheirMethod(t *testing.T) {
+// readDeclarations reads this package's IAM declarations by symbol, and
+// every method and function by its name within the package.
+func readDeclarations(t *testing.T) (map[string]iamdecl.Declaration, map[string]*ast.FuncDecl) {
+	t.Helper()
 	decls, err := iamdecl.Read(".", "github.com/example/serverless-todo/pkg/store")
 	if err != nil {
 		t.Fatal(err)
@@ -33,6 +31,16 @@ func TestIAMLinesNameExactlyTheCallsOfTheirMethod(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return decls, methods
+}
+
+// TestIAMLinesNameExactlyTheCallsOfTheirMethod holds each method's IAM line
+// to what its body calls on the DynamoDB client, so that the roles the
+// drift tests derive from the lines are exactly what the code needs: a
+// call added without its action, or an action left after its call went,
+// fails here.
+func TestIAMLinesNameExactlyTheCallsOfTheirMethod(t *testing.T) {
+	decls, methods := readDeclarations(t)
 	for sym, fn := range methods {
 		called := calledActions(fn)
 		declared := decls["github.com/example/serverless-todo/pkg/store."+sym].Actions
@@ -113,14 +121,7 @@ var partitionOf = map[string]string{
 // of the code it links, so a new partition written without its line is
 // refused by IAM in AWS; this test makes it fail here first.
 func TestIAMKeysLinesNameExactlyThePartitionsTheirCallsReach(t *testing.T) {
-	decls, err := iamdecl.Read(".", "github.com/example/serverless-todo/pkg/store")
-	if err != nil {
-		t.Fatal(err)
-	}
-	methods, err := iamdecl.Methods(".")
-	if err != nil {
-		t.Fatal(err)
-	}
+	decls, methods := readDeclarations(t)
 	built := map[string][]string{}
 	calls := map[string][]string{}
 	for sym, fn := range methods {

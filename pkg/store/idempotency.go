@@ -127,11 +127,7 @@ func (s *Store) PutTodoOnce(ctx context.Context, owner string, t todo.Todo, idem
 	}
 	todoWriteID := newWriteID()
 	err = s.sequenced(ctx, owner, func(c counters) error {
-		put, err := s.newTodoPut(owner, t, todoWriteID, c.Seq+1)
-		if err != nil {
-			return err
-		}
-		count, err := s.counterUpdate(owner, c.Seq, 1, maxTodos)
+		put, count, err := s.newTodoWrite(owner, t, todoWriteID, c, maxTodos)
 		if err != nil {
 			return err
 		}

@@ -170,21 +170,29 @@ type cursor struct {
 	Key   string `json:"k,omitempty"`
 }
 
-func encodeCursor(c cursor) string {
-	b, _ := json.Marshal(c) // strings always marshal
+func encodeCursor(c cursor) string { return encodeOpaque(c) }
+
+// encodeOpaque is a cursor or a sync token as the client sees it: its
+// JSON, base64url. Its fields are strings and numbers, which always
+// marshal.
+func encodeOpaque(v any) string {
+	b, _ := json.Marshal(v)
 	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// decodeOpaque reads what encodeOpaque wrote into v, and reports whether
+// it could.
+func decodeOpaque(s string, v any) bool {
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	return err == nil && json.Unmarshal(b, v) == nil
 }
 
 // decodeCursor returns the position a cursor names, or
 // errkind.ErrInvalidCursor unless it is the position of a todo in
 // partition pk and in listing l, its index key agreeing with its ULID.
 func decodeCursor(pk string, l listing, s string) (cursor, error) {
-	b, err := base64.RawURLEncoding.DecodeString(s)
-	if err != nil {
-		return cursor{}, errkind.ErrInvalidCursor
-	}
 	var c cursor
-	if err := json.Unmarshal(b, &c); err != nil || c.PK != pk || c.Index != l.index {
+	if !decodeOpaque(s, &c) || c.PK != pk || c.Index != l.index {
 		return cursor{}, errkind.ErrInvalidCursor
 	}
 	id, ok := keys.TodoID(c.SK)

@@ -199,11 +199,7 @@ func itemKey(pk, sk string) map[string]types.AttributeValue {
 func (s *Store) PutTodo(ctx context.Context, owner string, t todo.Todo, maxTodos int) error {
 	writeID := newWriteID()
 	return s.sequenced(ctx, owner, func(c counters) error {
-		put, err := s.newTodoPut(owner, t, writeID, c.Seq+1)
-		if err != nil {
-			return err
-		}
-		count, err := s.counterUpdate(owner, c.Seq, 1, maxTodos)
+		put, count, err := s.newTodoWrite(owner, t, writeID, c, maxTodos)
 		if err != nil {
 			return err
 		}
@@ -224,12 +220,18 @@ func (s *Store) PutTodo(ctx context.Context, owner string, t todo.Todo, maxTodos
 	})
 }
 
-// newTodoPut is the write of a new todo by writeID, as the user's write
-// number seq. The condition only fails for a retry of this very write, or
-// if a ULID repeats, and then the write must fail rather than replace a
-// todo.
-func (s *Store) newTodoPut(owner string, t todo.Todo, writeID string, seq int64) (*types.Put, error) {
-	return s.newPut(newTodoItem(owner, t, writeID, seq), expression.AttributeNotExists(expression.Name("PK")))
+// newTodoWrite is the transaction's part of a new todo by writeID, with
+// the user's counters c as read: the todo's put, as the user's next write,
+// and the counters' update, which counts it within maxTodos. The put's
+// condition only fails for a retry of this very write, or if a ULID
+// repeats, and then the write must fail rather than replace a todo.
+func (s *Store) newTodoWrite(owner string, t todo.Todo, writeID string, c counters, maxTodos int) (*types.Put, *types.Update, error) {
+	put, err := s.newPut(newTodoItem(owner, t, writeID, c.Seq+1), expression.AttributeNotExists(expression.Name("PK")))
+	if err != nil {
+		return nil, nil, err
+	}
+	count, err := s.counterUpdate(owner, c.Seq, 1, maxTodos)
+	return put, count, err
 }
 
 // newPut is the conditional write of an item: it holds only under cond, and

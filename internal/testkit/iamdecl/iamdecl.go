@@ -133,46 +133,48 @@ func parse(dir string) (*token.FileSet, []*ast.File, error) {
 
 // actionsOf reads the IAM line of a doc comment: nil when it has none.
 func actionsOf(doc string) ([]string, error) {
-	var actions []string
-	for line := range strings.SplitSeq(doc, "\n") {
-		rest, ok := strings.CutPrefix(strings.TrimSpace(line), marker)
-		if !ok {
-			continue
+	return markedList(doc, marker, func(a string) error {
+		service, op, ok := strings.Cut(a, ":")
+		if !ok || service == "" || op == "" || strings.ContainsAny(a, " *") {
+			return fmt.Errorf("IAM line names %q, not an action like dynamodb:GetItem", a)
 		}
-		for a := range strings.SplitSeq(rest, ",") {
-			a = strings.TrimSpace(a)
-			service, op, ok := strings.Cut(a, ":")
-			if !ok || service == "" || op == "" || strings.ContainsAny(a, " *") {
-				return nil, fmt.Errorf("IAM line names %q, not an action like dynamodb:GetItem", a)
-			}
-			actions = append(actions, a)
-		}
-	}
-	slices.Sort(actions)
-	return slices.Compact(actions), nil
+		return nil
+	})
 }
 
 // leadingKeysOf reads the IAM keys line of a doc comment: nil when it has
 // none. A pattern is a literal prefix followed by *, like USER#*, so that a
 // role never reaches a partition its code does not name.
 func leadingKeysOf(doc string) ([]string, error) {
-	var keys []string
+	return markedList(doc, keysMarker, func(k string) error {
+		prefix, ok := strings.CutSuffix(k, "*")
+		if !ok || prefix == "" || strings.ContainsAny(prefix, " *?") {
+			return fmt.Errorf("%s line names %q, not a partition key pattern like USER#*", keysMarker, k)
+		}
+		return nil
+	})
+}
+
+// markedList reads the comma-separated items of the lines of doc that
+// start with marker, each checked by check, sorted and without repeats:
+// nil when no line has the marker.
+func markedList(doc, marker string, check func(string) error) ([]string, error) {
+	var items []string
 	for line := range strings.SplitSeq(doc, "\n") {
-		rest, ok := strings.CutPrefix(strings.TrimSpace(line), keysMarker)
+		rest, ok := strings.CutPrefix(strings.TrimSpace(line), marker)
 		if !ok {
 			continue
 		}
-		for k := range strings.SplitSeq(rest, ",") {
-			k = strings.TrimSpace(k)
-			prefix, ok := strings.CutSuffix(k, "*")
-			if !ok || prefix == "" || strings.ContainsAny(prefix, " *?") {
-				return nil, fmt.Errorf("%s line names %q, not a partition key pattern like USER#*", keysMarker, k)
+		for item := range strings.SplitSeq(rest, ",") {
+			item = strings.TrimSpace(item)
+			if err := check(item); err != nil {
+				return nil, err
 			}
-			keys = append(keys, k)
+			items = append(items, item)
 		}
 	}
-	slices.Sort(keys)
-	return slices.Compact(keys), nil
+	slices.Sort(items)
+	return slices.Compact(items), nil
 }
 
 // symbolName is the linker's name of a function within its package:
