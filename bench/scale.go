@@ -137,7 +137,7 @@ func measureScale(ctx context.Context, l *lab, client *dynamodb.Client, table st
 		if err := f.Query(ctx, metered); err != nil {
 			return nil, err
 		}
-		f.ReadUnits, _ = meter.Take()
+		f.ReadUnits = meter.Take().Read
 	}
 	return &scale{Todos: scaleTodos, Open: scaleOpen, Changes: scaleChanges, Rounds: rounds, Forms: forms}, nil
 }

@@ -241,11 +241,11 @@ func TestEveryListingReadsOnlyItsPage(t *testing.T) {
 				if err != nil || len(page.Items) != 20 {
 					t.Fatalf("%s: %d todos, %v", owner, len(page.Items), err)
 				}
-				n, calls := meter.Take()
-				if n <= 0 || calls != 1 {
-					t.Fatalf("%s: %v units in %d queries; want one query that reports its capacity", owner, n, calls)
+				used := meter.Take()
+				if used.Read <= 0 || used.Calls != 1 || used.Write != 0 {
+					t.Fatalf("%s: %+v; want one query that reports its read units", owner, used)
 				}
-				units[owner] = n
+				units[owner] = used.Read
 			}
 			if units["large"] != units["small"] {
 				t.Errorf("the first page costs %v read units among 300 done todos, %v among 30: it reads more than the page", units["large"], units["small"])

@@ -1,19 +1,21 @@
 // Command sdkcall is the floor of a request: a plain Go program that does a
-// route's DynamoDB work with the SDK alone, the same calls on the same items
-// as the function, with the client the functions use (store.NewClient), but
+// route's DynamoDB work and nothing else. For the todo routes that is the
+// function's own store call (pkg/store, which holds every DynamoDB call the
+// functions make), on the client the functions use (store.NewClient), but
 // without Lambda, the gateway, request parsing, validation or logging.
 //
 // It reads one operation a line on stdin and answers each with a line on
 // stdout: "ok <ns> <read units> <write units>" or "error <ns> <message>",
-// where ns is the time the operation took, measured around the SDK calls,
-// and the units are the capacity DynamoDB says the calls consumed, what
-// on-demand tables bill. The operations:
+// where ns is the time the operation took, measured around the calls, and
+// the units are the capacity DynamoDB says the calls consumed, the table's
+// and its indexes' (capacity.Meter), what on-demand tables bill. The
+// operations:
 //
-//	put-todo <owner>           PutItem of a new todo, if its key is new
-//	get-todo <owner> <id>      consistent GetItem, decoded
-//	query-todos <owner> <n>    consistent Query of the newest n+1 todos, decoded
-//	update-todo <owner> <id>   UpdateItem of title, done, updatedAt, version; ALL_NEW decoded
-//	delete-todo <owner> <id>   TransactWriteItems: DeleteItem if the todo exists, and PutItem of its tombstone
+//	put-todo <owner>           store.PutTodo: the user's counters read, then the todo's put and the counters' update in one transaction
+//	get-todo <owner> <id>      store.GetTodo: one consistent GetItem
+//	query-todos <owner> <n>    store.ListTodos: one consistent Query of the newest n+1 todos
+//	update-todo <owner> <id>   store.UpdateTodo of title and done: the counters and the todo read, then one transaction
+//	delete-todo <owner> <id>   store.DeleteTodo: the counters read, then one transaction of the delete, its tombstone and the counters
 //	put-contact                TransactWriteItems: PutItem of a contact message and UpdateItem of its sender's hourly count; the Pushover POST; UpdateItem of its outcome
 //
 // The table is TABLE_NAME, the DynamoDB the one store.NewClient configures
@@ -39,8 +41,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/oklog/ulid/v2"
 
+	"github.com/example/serverless-todo/internal/testkit/capacity"
 	"github.com/example/serverless-todo/pkg/contact"
 	"github.com/example/serverless-todo/pkg/keys"
+	"github.com/example/serverless-todo/pkg/mergepatch"
 	"github.com/example/serverless-todo/pkg/store"
 	"github.com/example/serverless-todo/pkg/todo"
 )
@@ -61,7 +65,9 @@ func run(ctx context.Context, getenv func(string) string, stdin io.Reader, stdou
 	if err != nil {
 		return err
 	}
-	c := &caller{db: client, table: table, pushover: getenv("PUSHOVER_API_URL"), http: &http.Client{Timeout: 3 * time.Second}}
+	var meter capacity.Meter
+	metered := meter.Client(client)
+	c := &caller{db: metered, store: store.New(metered, table), table: table, pushover: getenv("PUSHOVER_API_URL"), http: &http.Client{Timeout: 3 * time.Second}}
 	in := bufio.NewScanner(stdin)
 	out := bufio.NewWriter(stdout)
 	for in.Scan() {
@@ -69,14 +75,15 @@ func run(ctx context.Context, getenv func(string) string, stdin io.Reader, stdou
 		if len(args) == 0 {
 			continue
 		}
-		c.consumed = units{}
+		meter.Take()
 		start := time.Now()
 		err := c.do(ctx, args[0], args[1:])
 		took := time.Since(start).Nanoseconds()
+		used := meter.Take()
 		if err != nil {
 			fmt.Fprintf(out, "error %d %s\n", took, strings.ReplaceAll(err.Error(), "\n", " "))
 		} else {
-			fmt.Fprintf(out, "ok %d %g %g\n", took, c.consumed.read, c.consumed.write)
+			fmt.Fprintf(out, "ok %d %g %g\n", took, used.Read, used.Write)
 		}
 		if err := out.Flush(); err != nil {
 			return err
@@ -86,28 +93,12 @@ func run(ctx context.Context, getenv func(string) string, stdin io.Reader, stdou
 }
 
 type caller struct {
+	// db and store are metered: their calls report their capacity.
 	db       *dynamodb.Client
+	store    *store.Store
 	table    string
 	pushover string
 	http     *http.Client
-	// consumed adds up the capacity of the current operation's calls.
-	consumed units
-}
-
-type units struct{ read, write float64 }
-
-// reads and writes add what one call consumed: its CapacityUnits, the
-// total of a call on one table without indexes.
-func (c *caller) reads(cc *types.ConsumedCapacity) {
-	if cc != nil {
-		c.consumed.read += aws.ToFloat64(cc.CapacityUnits)
-	}
-}
-
-func (c *caller) writes(cc *types.ConsumedCapacity) {
-	if cc != nil {
-		c.consumed.write += aws.ToFloat64(cc.CapacityUnits)
-	}
 }
 
 func (c *caller) do(ctx context.Context, op string, args []string) error {
@@ -139,150 +130,35 @@ func (c *caller) do(ctx context.Context, op string, args []string) error {
 	}
 }
 
-func todoKey(owner, id string) map[string]types.AttributeValue {
-	return map[string]types.AttributeValue{
-		"PK": &types.AttributeValueMemberS{Value: keys.UserPK(owner)},
-		"SK": &types.AttributeValueMemberS{Value: keys.TodoSK(id)},
-	}
-}
+// The todo the benchmarks' create request sends, and the patch of their
+// update request.
+var (
+	newTodo = todo.New{Title: "Read the book club pick", Notes: "Chapters 3 and 4, before Thursday", DueAt: aws.String("2027-03-01T09:00:00Z"), Tags: []string{"books", "evening"}}
+	patch   = todo.Patch{Title: mergepatch.Field[string]{Set: true, Value: "Read the next pick"}, Done: mergepatch.Field[bool]{Set: true, Value: true}}
+)
 
 func (c *caller) putTodo(ctx context.Context, owner string) error {
-	// The todo the benchmarks' create request sends.
-	in := todo.New{Title: "Read the book club pick", Notes: "Chapters 3 and 4, before Thursday", DueAt: aws.String("2027-03-01T09:00:00Z"), Tags: []string{"books", "evening"}}
-	t := in.Todo(ulid.Make().String(), time.Now())
-	item, err := attributevalue.MarshalMap(t)
-	if err != nil {
-		return err
-	}
-	for k, v := range todoKey(owner, t.ID) {
-		item[k] = v
-	}
-	item["type"] = &types.AttributeValueMemberS{Value: "todo"}
-	return c.putNew(ctx, item)
+	return c.store.PutTodo(ctx, owner, newTodo.Todo(ulid.Make().String(), time.Now()), 0)
 }
 
 func (c *caller) getTodo(ctx context.Context, owner, id string) error {
-	out, err := c.db.GetItem(ctx, &dynamodb.GetItemInput{
-		TableName:              aws.String(c.table),
-		Key:                    todoKey(owner, id),
-		ConsistentRead:         aws.Bool(true),
-		ReturnConsumedCapacity: types.ReturnConsumedCapacityTotal,
-	})
-	if err != nil {
-		return err
-	}
-	c.reads(out.ConsumedCapacity)
-	if out.Item == nil {
-		return errors.New("no such todo")
-	}
-	var t todo.Todo
-	return attributevalue.UnmarshalMap(out.Item, &t)
+	_, err := c.store.GetTodo(ctx, owner, id)
+	return err
 }
 
 func (c *caller) queryTodos(ctx context.Context, owner string, limit int) error {
-	out, err := c.db.Query(ctx, &dynamodb.QueryInput{
-		TableName:              aws.String(c.table),
-		KeyConditionExpression: aws.String("#pk = :pk AND begins_with(#sk, :todo)"),
-		ExpressionAttributeNames: map[string]string{
-			"#pk": "PK", "#sk": "SK",
-		},
-		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":pk":   &types.AttributeValueMemberS{Value: keys.UserPK(owner)},
-			":todo": &types.AttributeValueMemberS{Value: keys.TodoPrefix},
-		},
-		ScanIndexForward:       aws.Bool(false),
-		ConsistentRead:         aws.Bool(true),
-		Limit:                  aws.Int32(int32(limit + 1)),
-		ReturnConsumedCapacity: types.ReturnConsumedCapacityTotal,
-	})
-	if err != nil {
-		return err
-	}
-	c.reads(out.ConsumedCapacity)
-	var items []todo.Todo
-	return attributevalue.UnmarshalListOfMaps(out.Items, &items)
+	_, err := c.store.ListTodos(ctx, owner, store.ListQuery{Limit: limit})
+	return err
 }
 
 func (c *caller) updateTodo(ctx context.Context, owner, id string) error {
-	out, err := c.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName:           aws.String(c.table),
-		Key:                 todoKey(owner, id),
-		UpdateExpression:    aws.String("SET #u = :u, #v = #v + :one, #t = :t, #d = :d"),
-		ConditionExpression: aws.String("attribute_exists(#pk)"),
-		ExpressionAttributeNames: map[string]string{
-			"#u": "updatedAt", "#v": "version", "#t": "title", "#d": "done", "#pk": "PK",
-		},
-		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":u":   &types.AttributeValueMemberS{Value: todo.Timestamp(time.Now())},
-			":one": &types.AttributeValueMemberN{Value: "1"},
-			":t":   &types.AttributeValueMemberS{Value: "Read the next pick"},
-			":d":   &types.AttributeValueMemberBOOL{Value: true},
-		},
-		ReturnValues:                        types.ReturnValueAllNew,
-		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
-		ReturnConsumedCapacity:              types.ReturnConsumedCapacityTotal,
-	})
-	if err != nil {
-		return err
-	}
-	c.writes(out.ConsumedCapacity)
-	var t todo.Todo
-	return attributevalue.UnmarshalMap(out.Attributes, &t)
+	p := patch
+	_, err := c.store.UpdateTodo(ctx, owner, id, &p, 0)
+	return err
 }
 
 func (c *caller) deleteTodo(ctx context.Context, owner, id string) error {
-	out, err := c.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{
-		TransactItems: []types.TransactWriteItem{
-			{Delete: &types.Delete{
-				TableName:                           aws.String(c.table),
-				Key:                                 todoKey(owner, id),
-				ConditionExpression:                 aws.String("attribute_exists(#pk)"),
-				ExpressionAttributeNames:            map[string]string{"#pk": "PK"},
-				ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
-			}},
-			{Put: &types.Put{
-				TableName: aws.String(c.table),
-				Item: map[string]types.AttributeValue{
-					"PK":        &types.AttributeValueMemberS{Value: keys.UserPK(owner)},
-					"SK":        &types.AttributeValueMemberS{Value: keys.TombstoneSK(id)},
-					"type":      &types.AttributeValueMemberS{Value: "tombstone"},
-					"id":        &types.AttributeValueMemberS{Value: id},
-					"deletedAt": &types.AttributeValueMemberS{Value: todo.Timestamp(time.Now())},
-					"writeId":   &types.AttributeValueMemberS{Value: ulid.Make().String()},
-					"expiresAt": &types.AttributeValueMemberN{Value: strconv.FormatInt(time.Now().Add(store.DefaultTombstoneTTL).Unix(), 10)},
-				},
-			}},
-		},
-		ReturnConsumedCapacity: types.ReturnConsumedCapacityTotal,
-	})
-	if err != nil {
-		return err
-	}
-	// DynamoDB bills a transaction's writes at two units each (per KB);
-	// DynamoDB Local reports them at one, as standard writes.
-	for _, cc := range out.ConsumedCapacity {
-		cc.CapacityUnits = aws.Float64(2 * aws.ToFloat64(cc.CapacityUnits))
-		c.writes(&cc)
-	}
-	return nil
-}
-
-// putNew puts an item whose key is new, as the functions put todos and
-// contact messages.
-func (c *caller) putNew(ctx context.Context, item map[string]types.AttributeValue) error {
-	out, err := c.db.PutItem(ctx, &dynamodb.PutItemInput{
-		TableName:                           aws.String(c.table),
-		Item:                                item,
-		ConditionExpression:                 aws.String("attribute_not_exists(#pk)"),
-		ExpressionAttributeNames:            map[string]string{"#pk": "PK"},
-		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
-		ReturnConsumedCapacity:              types.ReturnConsumedCapacityTotal,
-	})
-	if err != nil {
-		return err
-	}
-	c.writes(out.ConsumedCapacity)
-	return nil
+	return c.store.DeleteTodo(ctx, owner, id, 0)
 }
 
 // contactItem is a contact message as the contact function stores it.
@@ -303,7 +179,7 @@ func (c *caller) putContact(ctx context.Context) error {
 		return err
 	}
 	hour := time.Now().UTC().Truncate(time.Hour)
-	tx, err := c.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{
+	_, err = c.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{
 		TransactItems: []types.TransactWriteItem{
 			{Put: &types.Put{
 				TableName:                           aws.String(c.table),
@@ -328,19 +204,14 @@ func (c *caller) putContact(ctx context.Context) error {
 				},
 			}},
 		},
-		ReturnConsumedCapacity: types.ReturnConsumedCapacityTotal,
 	})
 	if err != nil {
 		return err
 	}
-	for _, cc := range tx.ConsumedCapacity {
-		cc.CapacityUnits = aws.Float64(2 * aws.ToFloat64(cc.CapacityUnits))
-		c.writes(&cc)
-	}
 	if err := c.notify(ctx); err != nil {
 		return err
 	}
-	update, err := c.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+	_, err = c.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:                aws.String(c.table),
 		Key:                      map[string]types.AttributeValue{"PK": item["PK"], "SK": item["SK"]},
 		UpdateExpression:         aws.String("SET #n = :n"),
@@ -349,13 +220,8 @@ func (c *caller) putContact(ctx context.Context) error {
 		ExpressionAttributeValues: map[string]types.AttributeValue{
 			":n": &types.AttributeValueMemberBOOL{Value: true},
 		},
-		ReturnConsumedCapacity: types.ReturnConsumedCapacityTotal,
 	})
-	if err != nil {
-		return err
-	}
-	c.writes(update.ConsumedCapacity)
-	return nil
+	return err
 }
 
 // notify posts the message to Pushover's API as the contact function does.

@@ -1,6 +1,7 @@
-// Package capacity counts the read units a DynamoDB client's queries
-// consume, as DynamoDB (and DynamoDB Local) reports them, for the tests and
-// benchmarks that hold a listing to the cost of its page.
+// Package capacity counts the capacity units a DynamoDB client's calls
+// consume, as DynamoDB (and DynamoDB Local) reports them, secondary indexes
+// included, for the tests and benchmarks that hold a route to what it
+// costs.
 package capacity
 
 import (
@@ -13,56 +14,90 @@ import (
 	"github.com/aws/smithy-go/middleware"
 )
 
-// Meter sums the capacity units of the Query and GetItem calls of the
-// clients it is added to. Its zero value is ready to use.
-type Meter struct {
-	mu    sync.Mutex
-	units float64
-	calls int
+// Units is what a run of calls consumed: read and write units, each the
+// table's and its indexes' together, and how many calls reported them.
+type Units struct {
+	Read, Write float64
+	Calls       int
 }
 
-// Client returns a copy of c whose Query and GetItem calls ask DynamoDB
-// for their consumed capacity and add it to m.
+// Meter sums the capacity units of the reads (GetItem, Query) and writes
+// (PutItem, UpdateItem, DeleteItem, TransactWriteItems) of the clients it
+// is added to. Its zero value is ready to use.
+type Meter struct {
+	mu    sync.Mutex
+	units Units
+}
+
+// Client returns a copy of c whose calls ask DynamoDB for their consumed
+// capacity, per index (INDEXES), and add it to m.
 func (m *Meter) Client(c *dynamodb.Client) *dynamodb.Client {
 	return dynamodb.New(c.Options(), func(o *dynamodb.Options) {
 		o.APIOptions = append(o.APIOptions, func(stack *middleware.Stack) error {
-			return stack.Initialize.Add(middleware.InitializeMiddlewareFunc("capacity.Meter",
-				func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
-					switch p := in.Parameters.(type) {
-					case *dynamodb.QueryInput:
-						p.ReturnConsumedCapacity = types.ReturnConsumedCapacityTotal
-					case *dynamodb.GetItemInput:
-						p.ReturnConsumedCapacity = types.ReturnConsumedCapacityTotal
-					}
-					out, md, err := next.HandleInitialize(ctx, in)
-					switch r := out.Result.(type) {
-					case *dynamodb.QueryOutput:
-						m.add(r.ConsumedCapacity)
-					case *dynamodb.GetItemOutput:
-						m.add(r.ConsumedCapacity)
-					}
-					return out, md, err
-				}), middleware.After)
+			return stack.Initialize.Add(middleware.InitializeMiddlewareFunc("capacity.Meter", m.handle), middleware.After)
 		})
 	})
 }
 
-func (m *Meter) add(c *types.ConsumedCapacity) {
-	if c == nil {
+func (m *Meter) handle(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
+	const all = types.ReturnConsumedCapacityIndexes
+	switch p := in.Parameters.(type) {
+	case *dynamodb.QueryInput:
+		p.ReturnConsumedCapacity = all
+	case *dynamodb.GetItemInput:
+		p.ReturnConsumedCapacity = all
+	case *dynamodb.PutItemInput:
+		p.ReturnConsumedCapacity = all
+	case *dynamodb.UpdateItemInput:
+		p.ReturnConsumedCapacity = all
+	case *dynamodb.DeleteItemInput:
+		p.ReturnConsumedCapacity = all
+	case *dynamodb.TransactWriteItemsInput:
+		p.ReturnConsumedCapacity = all
+	}
+	out, md, err := next.HandleInitialize(ctx, in)
+	switch r := out.Result.(type) {
+	case *dynamodb.QueryOutput:
+		m.add(r.ConsumedCapacity, nil)
+	case *dynamodb.GetItemOutput:
+		m.add(r.ConsumedCapacity, nil)
+	case *dynamodb.PutItemOutput:
+		m.add(nil, r.ConsumedCapacity)
+	case *dynamodb.UpdateItemOutput:
+		m.add(nil, r.ConsumedCapacity)
+	case *dynamodb.DeleteItemOutput:
+		m.add(nil, r.ConsumedCapacity)
+	case *dynamodb.TransactWriteItemsOutput:
+		for i := range r.ConsumedCapacity {
+			m.add(nil, &r.ConsumedCapacity[i])
+		}
+	}
+	return out, md, err
+}
+
+// add counts a read's or a write's consumed capacity. CapacityUnits is
+// the call's total on a table: the table's units and its indexes'.
+func (m *Meter) add(read, write *types.ConsumedCapacity) {
+	if read == nil && write == nil {
 		return
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.units += aws.ToFloat64(c.CapacityUnits)
-	m.calls++
+	if read != nil {
+		m.units.Read += aws.ToFloat64(read.CapacityUnits)
+	}
+	if write != nil {
+		m.units.Write += aws.ToFloat64(write.CapacityUnits)
+	}
+	m.units.Calls++
 }
 
-// Take returns the units and calls counted since the last Take, and starts
-// counting again.
-func (m *Meter) Take() (units float64, calls int) {
+// Take returns the units counted since the last Take, and starts counting
+// again.
+func (m *Meter) Take() Units {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	units, calls = m.units, m.calls
-	m.units, m.calls = 0, 0
-	return units, calls
+	u := m.units
+	m.units = Units{}
+	return u
 }
