@@ -41,13 +41,17 @@ $(BUILD_DIR)/%.zip: FORCE
 
 # Targets that `sam build` calls for BuildMethod: makefile; it sets
 # ARTIFACTS_DIR. One per logical ID in template.yaml.
-build-CreateTodoFunction:  ; $(LAMBDA_ENV) go build $(LAMBDA_FLAGS) -o $(ARTIFACTS_DIR)/bootstrap ./functions/create
-build-GetTodoFunction:     ; $(LAMBDA_ENV) go build $(LAMBDA_FLAGS) -o $(ARTIFACTS_DIR)/bootstrap ./functions/get
-build-ListTodosFunction:   ; $(LAMBDA_ENV) go build $(LAMBDA_FLAGS) -o $(ARTIFACTS_DIR)/bootstrap ./functions/list
-build-UpdateTodoFunction:  ; $(LAMBDA_ENV) go build $(LAMBDA_FLAGS) -o $(ARTIFACTS_DIR)/bootstrap ./functions/update
-build-DeleteTodoFunction:  ; $(LAMBDA_ENV) go build $(LAMBDA_FLAGS) -o $(ARTIFACTS_DIR)/bootstrap ./functions/delete
-build-ContactFunction:     ; $(LAMBDA_ENV) go build $(LAMBDA_FLAGS) -o $(ARTIFACTS_DIR)/bootstrap ./functions/contact
-build-ChangesFunction:     ; $(LAMBDA_ENV) go build $(LAMBDA_FLAGS) -o $(ARTIFACTS_DIR)/bootstrap ./functions/changes
+build-CreateTodoFunction:    ; $(LAMBDA_ENV) go build $(LAMBDA_FLAGS) -o $(ARTIFACTS_DIR)/bootstrap ./functions/create
+build-GetTodoFunction:       ; $(LAMBDA_ENV) go build $(LAMBDA_FLAGS) -o $(ARTIFACTS_DIR)/bootstrap ./functions/get
+build-ListTodosFunction:     ; $(LAMBDA_ENV) go build $(LAMBDA_FLAGS) -o $(ARTIFACTS_DIR)/bootstrap ./functions/list
+build-UpdateTodoFunction:    ; $(LAMBDA_ENV) go build $(LAMBDA_FLAGS) -o $(ARTIFACTS_DIR)/bootstrap ./functions/update
+build-DeleteTodoFunction:    ; $(LAMBDA_ENV) go build $(LAMBDA_FLAGS) -o $(ARTIFACTS_DIR)/bootstrap ./functions/delete
+build-ContactFunction:       ; $(LAMBDA_ENV) go build $(LAMBDA_FLAGS) -o $(ARTIFACTS_DIR)/bootstrap ./functions/contact
+build-ChangesFunction:       ; $(LAMBDA_ENV) go build $(LAMBDA_FLAGS) -o $(ARTIFACTS_DIR)/bootstrap ./functions/changes
+build-GetProfileFunction:    ; $(LAMBDA_ENV) go build $(LAMBDA_FLAGS) -o $(ARTIFACTS_DIR)/bootstrap ./functions/getprofile
+build-UpdateProfileFunction: ; $(LAMBDA_ENV) go build $(LAMBDA_FLAGS) -o $(ARTIFACTS_DIR)/bootstrap ./functions/updateprofile
+build-DeleteAccountFunction: ; $(LAMBDA_ENV) go build $(LAMBDA_FLAGS) -o $(ARTIFACTS_DIR)/bootstrap ./functions/deleteaccount
+build-PurgeAccountFunction:  ; $(LAMBDA_ENV) go build $(LAMBDA_FLAGS) -o $(ARTIFACTS_DIR)/bootstrap ./functions/purge
 
 ## test: install what the tests need, check for known vulnerabilities, then run every test against DynamoDB Local
 test: tools vulncheck

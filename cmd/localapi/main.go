@@ -145,7 +145,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 // banner tells what runs where, and how to make a first request.
 func banner(w io.Writer, api *stack.Stack, cfg *stack.Config, data string, took time.Duration) error {
 	tok, err := api.Issuer.Mint(devauth.Token{Subject: devUser})
-	if err != nil {
+	deleted := errors.Is(err, devauth.ErrUserDeleted)
+	if err != nil && !deleted {
 		return err
 	}
 	fmt.Fprintf(w, "\nTodo API at %s, ready in %.1fs. Routes (openapi.yaml):\n", api.URL, took.Seconds())
@@ -164,9 +165,15 @@ func banner(w io.Writer, api *stack.Stack, cfg *stack.Config, data string, took 
 		tables[i] = tb.Name
 	}
 	fmt.Fprintf(w, "DynamoDB at %s, table %s, %s.\n", api.DynamoDBEndpoint, strings.Join(tables, ", "), data)
-	fmt.Fprintf(w, "\nA token for the user %s, valid for %s (make token SUB=alice makes one for alice):\n\n", devUser, shortDuration(devauth.DefaultTTL))
-	fmt.Fprintf(w, "  export TOKEN=%s\n\n", tok)
-	fmt.Fprintf(w, "  curl -i -H \"Authorization: Bearer $TOKEN\" %s/todos\n\n", api.URL)
+	if deleted {
+		// As Cognito never gives a deleted user a token again; any other
+		// user still gets one.
+		fmt.Fprintf(w, "\nThe user %s deleted their account (DELETE /me), so the local user pool issues them no token;\nmake token SUB=alice makes one for another user, or remove the state folder to start afresh.\n\n", devUser)
+	} else {
+		fmt.Fprintf(w, "\nA token for the user %s, valid for %s (make token SUB=alice makes one for alice):\n\n", devUser, shortDuration(devauth.DefaultTTL))
+		fmt.Fprintf(w, "  export TOKEN=%s\n\n", tok)
+		fmt.Fprintf(w, "  curl -i -H \"Authorization: Bearer $TOKEN\" %s/todos\n\n", api.URL)
+	}
 	fmt.Fprintln(w, "Logs follow. Ctrl-C stops the API and everything it started.")
 	return nil
 }

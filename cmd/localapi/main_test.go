@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"os"
@@ -67,6 +68,27 @@ func TestTokenPrintsATokenForAnyUser(t *testing.T) {
 	iat, _ = claims.GetIssuedAt()
 	if claims["sub"] != devUser || claims["scope"] != devauth.DefaultScope || exp.Sub(iat.Time) != devauth.DefaultTTL {
 		t.Errorf("claims %v: want by default a token for %s with the scope %s, valid for %s", claims, devUser, devauth.DefaultScope, devauth.DefaultTTL)
+	}
+}
+
+// After the user's account deletion (the stack's user pool stand-in
+// recorded it in the state folder), token refuses them, and says why.
+func TestTokenRefusesADeletedUser(t *testing.T) {
+	state := t.TempDir()
+	iss, err := devauth.Open(state, devauth.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := iss.DeleteUser("alice"); err != nil {
+		t.Fatal(err)
+	}
+	var stdout, stderr bytes.Buffer
+	err = run(t.Context(), []string{"token", "-sub", "alice", "-state", state}, noEnv, &stdout, &stderr)
+	if !errors.Is(err, devauth.ErrUserDeleted) || stdout.Len() != 0 {
+		t.Errorf("token for a deleted user: %v, printed %q", err, stdout.String())
+	}
+	if err := run(t.Context(), []string{"token", "-sub", "bob", "-state", state}, noEnv, &stdout, &stderr); err != nil || stdout.Len() == 0 {
+		t.Errorf("token for another user: %v", err)
 	}
 }
 

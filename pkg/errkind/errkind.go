@@ -46,6 +46,12 @@ var (
 	// ErrQuotaReached: the caller keeps as much as it may; it must delete
 	// something before it stores more.
 	ErrQuotaReached = errors.New("quota reached")
+	// ErrAccountDeleted: the caller's account was deleted; a token issued
+	// before the deletion still passes the gateway until it expires, but
+	// writes nothing.
+	ErrAccountDeleted = errors.New("account deleted")
+	// ErrUsernameTaken: another user holds the username, in any case.
+	ErrUsernameTaken = errors.New("username taken")
 )
 
 // RetryAfter is an error that a retry after After may not meet again.

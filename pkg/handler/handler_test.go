@@ -50,6 +50,8 @@ func TestWrapMapsErrorsToProblemsWithTheAPIHeaders(t *testing.T) {
 		{"in flight", errkind.ErrIdempotencyInFlight, 409, "INFO"},
 		{"conflict", fmt.Errorf("%w: TransactionConflict", errkind.ErrConflict), 409, "INFO"},
 		{"bad cursor", errkind.ErrInvalidCursor, 400, "INFO"},
+		{"account deleted", errkind.ErrAccountDeleted, 403, "INFO"},
+		{"username taken", errkind.ErrUsernameTaken, 409, "INFO"},
 		{"unavailable", fmt.Errorf("%w: operation error DynamoDB: GetItem, table todo-prod throttled", errkind.ErrUnavailable), 503, "ERROR"},
 		{"unexpected", errors.New("operation error DynamoDB: ValidationException: table arn:aws:dynamodb:... secret"), 500, "ERROR"},
 	}

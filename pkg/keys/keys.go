@@ -31,17 +31,28 @@ const (
 	IdempotencyPrefix  = "IDEMPOTENCY#"
 	ContactPrefix      = "CONTACT#"
 	ContactLimitPrefix = "CONTACTLIMIT#"
+	UsernamePrefix     = "USERNAME#"
 	// ContactSK is the sort key of every contact message: each message has
 	// a partition of its own.
 	ContactSK = "CONTACT"
 	// CountersSK is the sort key of a user's counters, such as how many
 	// todos they keep.
 	CountersSK = "COUNTERS"
+	// ProfileSK is the sort key of a user's profile, in their partition.
+	ProfileSK = "PROFILE"
+	// UsernameSK is the sort key of a username's claim: each username has
+	// a partition of its own, so that one put's condition makes it unique.
+	UsernameSK = "USERNAME"
 )
 
 // UserPK is the partition key of everything that belongs to owner, the sub
 // claim of the caller's token.
 func UserPK(owner string) string { return UserPrefix + owner }
+
+// UsernamePK is the partition key of the claim on a username, by its
+// case-folded form (profile.UsernameKey): the claim is what makes a
+// username unique across users, whatever its case.
+func UsernamePK(key string) string { return UsernamePrefix + key }
 
 // TodoSK is the sort key of the todo with the given ULID. ULIDs sort by
 // creation time, so the sort key orders a user's todos oldest first.

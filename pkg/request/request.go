@@ -31,6 +31,15 @@ func Owner(req *events.APIGatewayV2HTTPRequest) (string, error) {
 	return "", problem.New(http.StatusUnauthorized, "The request carries no authenticated user.")
 }
 
+// Claims returns the claims of the JWT the gateway's authorizer checked,
+// nil for a public route.
+func Claims(req *events.APIGatewayV2HTTPRequest) map[string]string {
+	if a := req.RequestContext.Authorizer; a != nil && a.JWT != nil {
+		return a.JWT.Claims
+	}
+	return nil
+}
+
 // Header returns a request header. Payload 2.0 lowercases header names and
 // joins repeated headers with commas; the fallback scan keeps hand-made
 // events working too.

@@ -86,6 +86,12 @@ func ProblemFor(err error) *problem.Problem {
 		return p
 	case errors.Is(err, errkind.ErrQuotaReached):
 		return problem.New(http.StatusForbidden, "You have reached your quota of todos. Delete some before you create more.")
+	case errors.Is(err, errkind.ErrAccountDeleted):
+		return problem.New(http.StatusForbidden, "This account has been deleted. Sign up again to start a new one.")
+	case errors.Is(err, errkind.ErrUsernameTaken):
+		p := problem.New(http.StatusConflict, "The username is taken. Choose another.")
+		p.Errors = []problem.FieldError{{Field: "username", Message: "is taken"}}
+		return p
 	case errors.Is(err, errkind.ErrOutcomeUnknown):
 		return problem.New(http.StatusServiceUnavailable, "The service is busy, and the change may or may not have been made. "+
 			"Retry the same request after a moment: with the same Idempotency-Key or If-Match, the retry reports the first one's outcome and never applies it twice.")

@@ -112,6 +112,7 @@ var partitionOf = map[string]string{
 	"UserPK":         keys.UserPrefix + "*",
 	"ContactPK":      keys.ContactPrefix + "*",
 	"ContactLimitPK": keys.ContactLimitPrefix + "*",
+	"UsernamePK":     keys.UsernamePrefix + "*",
 }
 
 // TestIAMKeysLinesNameExactlyThePartitionsTheirCallsReach holds each IAM

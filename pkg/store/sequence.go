@@ -19,14 +19,18 @@ import (
 )
 
 // counters is a user's COUNTERS item: how many todos they keep, and the
-// sequence number of the last write of one of their todos.
+// sequence number of the last write of one of their todos. Once the
+// account is deleted it is the account's marker (DeletedAt set), which
+// every write of the user's data checks in its own transaction: see
+// DeleteAccount.
 type counters struct {
-	Todos int   `dynamodbav:"todos"`
-	Seq   int64 `dynamodbav:"seq"`
+	Todos     int    `dynamodbav:"todos"`
+	Seq       int64  `dynamodbav:"seq"`
+	DeletedAt string `dynamodbav:"deletedAt,omitempty"`
 }
 
 // readCounters reads owner's counters, consistently; zero when the user
-// has none yet.
+// has none yet, errkind.ErrAccountDeleted once the account is deleted.
 //
 // IAM: dynamodb:GetItem
 // IAM keys: USER#*
@@ -43,6 +47,9 @@ func (s *Store) readCounters(ctx context.Context, owner string) (counters, error
 	if err := attributevalue.UnmarshalMap(out.Item, &c); err != nil {
 		return counters{}, fmt.Errorf("store: unmarshal counters: %w", err)
 	}
+	if c.DeletedAt != "" {
+		return counters{}, errkind.ErrAccountDeleted
+	}
 	return c, nil
 }
 
@@ -51,8 +58,9 @@ func (s *Store) readCounters(ctx context.Context, owner string) (counters, error
 // moves from prev to prev+1, under the condition that it is still prev,
 // and the count of todos by delta. With maxTodos above 0 it also holds
 // only while the count is below maxTodos, so that a user never keeps
-// more. A failed condition returns the counters (ALL_OLD), for
-// counterFailure to tell a lost race from a full quota.
+// more, and only while the account is not deleted. A failed condition
+// returns the counters (ALL_OLD), for counterFailure to tell a lost race
+// from a full quota or a deleted account.
 func (s *Store) counterUpdate(owner string, prev int64, delta, maxTodos int) (*types.Update, error) {
 	seq, todos := expression.Name("seq"), expression.Name("todos")
 	update := expression.Set(seq, expression.Value(prev+1)).
@@ -67,6 +75,7 @@ func (s *Store) counterUpdate(owner string, prev int64, delta, maxTodos int) (*t
 	if maxTodos > 0 {
 		cond = cond.And(expression.AttributeNotExists(todos).Or(todos.LessThan(expression.Value(maxTodos))))
 	}
+	cond = cond.And(expression.AttributeNotExists(expression.Name("deletedAt")))
 	expr, err := expression.NewBuilder().WithUpdate(update).WithCondition(cond).Build()
 	if err != nil {
 		return nil, fmt.Errorf("store: build update: %w", err)
@@ -91,6 +100,9 @@ var errSeqMoved = errors.New("store: the user's sequence number moved")
 // means: errSeqMoved when the sequence number is no longer prev, else
 // errkind.ErrQuotaReached.
 func counterFailure(r types.CancellationReason, prev int64) error {
+	if _, deleted := r.Item["deletedAt"]; deleted {
+		return errkind.ErrAccountDeleted
+	}
 	if v, ok := r.Item["seq"].(*types.AttributeValueMemberN); ok && v.Value == strconv.FormatInt(prev, 10) {
 		return errkind.ErrQuotaReached
 	}
@@ -111,6 +123,22 @@ const (
 	pauseCap      = 250 * time.Millisecond
 )
 
+// backOff waits before the attempt-th try of a call (none before the
+// first): a random pause that grows with each attempt from pauseBase to
+// pauseCap (full jitter), so that calls that collided spread out. An end
+// of ctx first is its error, classified.
+func backOff(ctx context.Context, attempt int) error {
+	if attempt == 0 {
+		return nil
+	}
+	select {
+	case <-ctx.Done():
+		return classify(ctx.Err())
+	case <-time.After(time.Duration(rand.Int64N(int64(min(pauseCap, pauseBase<<attempt))))):
+		return nil
+	}
+}
+
 // sequenced runs write with the user's counters as they are now, again
 // when it reports errSeqMoved or a transaction conflict, after a random
 // pause that grows with each attempt (full jitter), so that writes that
@@ -119,13 +147,8 @@ const (
 // errkind.ErrConflict, when nothing was written.
 func (s *Store) sequenced(ctx context.Context, owner string, write func(c counters) error) error {
 	for attempt := range writeAttempts {
-		if attempt > 0 {
-			pause := time.Duration(rand.Int64N(int64(min(pauseCap, pauseBase<<attempt))))
-			select {
-			case <-ctx.Done():
-				return classify(ctx.Err())
-			case <-time.After(pause):
-			}
+		if err := backOff(ctx, attempt); err != nil {
+			return err
 		}
 		c, err := s.readCounters(ctx, owner)
 		if err != nil {

@@ -18,6 +18,11 @@
 // So NUL bytes, terminal escapes and text that hides or reorders itself
 // (invoice \u202egnp.exe) never reach the table or the owner's phone.
 // openapi.yaml's patterns say the same, and a test keeps them in step.
+//
+// And one for the names that identify users: username allows ASCII
+// letters, digits, _ and . only (min and max bound its length), so that
+// one username cannot pass for another by a look-alike letter and folds
+// to one case exactly (profile.UsernameKey).
 package validate
 
 import (
@@ -65,7 +70,16 @@ func New() *Validator {
 	_ = v.RegisterValidation("unquoted", func(fl validator.FieldLevel) bool {
 		return !strings.Contains(fl.Field().String(), `"`)
 	})
+	_ = v.RegisterValidation("username", func(fl validator.FieldLevel) bool {
+		return !strings.ContainsFunc(fl.Field().String(), func(r rune) bool { return !usernameRune(r) })
+	})
 	return &Validator{v: v}
+}
+
+// usernameRune reports whether r may be in a username: an ASCII letter or
+// digit, _ or .
+func usernameRune(r rune) bool {
+	return 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9' || r == '_' || r == '.'
 }
 
 // lineRune reports whether r may be in a line of text: anything but
@@ -156,6 +170,12 @@ func message(fe validator.FieldError) string {
 		return "must contain a visible character"
 	case "unquoted":
 		return "must not have a quoted part"
+	case "username":
+		return "must be only ASCII letters, digits, _ and ."
+	case "e164":
+		return "must be a phone number in E.164 form: +, the country code and the number, without spaces"
+	case "startswith":
+		return "must start with " + fe.Param()
 	default:
 		return "is invalid (" + fe.Tag() + ")"
 	}

@@ -192,3 +192,55 @@ func TestContactFormRefusesWhatHidesInIt(t *testing.T) {
 		})
 	}
 }
+
+// TestUsernameAllowsASCIILettersDigitsUnderscoreAndDotOnly: a username
+// cannot pass for another by a look-alike letter, and folds to one case
+// exactly.
+func TestUsernameAllowsASCIILettersDigitsUnderscoreAndDotOnly(t *testing.T) {
+	v := validate.New()
+	type body struct {
+		Username string `json:"username" validate:"username"`
+	}
+	tests := []struct {
+		in   string
+		want []string
+	}{
+		{"Ada.L_1815", nil},
+		{"azAZ09_.", nil},
+		{"", nil}, // its length is min's and max's
+		{"ada l", []string{"username"}},
+		{"ada-l", []string{"username"}},
+		{"ada@l", []string{"username"}},
+		{"adé", []string{"username"}},
+		{"\u0430da", []string{"username"}},           // a Cyrillic a
+		{"\uff41\uff44\uff41", []string{"username"}}, // fullwidth letters
+		{"ada\u200b", []string{"username"}},
+		{"ada\x00", []string{"username"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			if got := fields(t, v.Struct(&body{Username: tt.in})); !slices.Equal(got, tt.want) {
+				t.Fatalf("fields = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestEveryRuleHasAMessageOfItsOwn(t *testing.T) {
+	v := validate.New()
+	type body struct {
+		Username string `json:"username" validate:"username"`
+		Phone    string `json:"phone" validate:"e164"`
+		Plus     string `json:"plus" validate:"startswith=+"`
+	}
+	err := v.Struct(&body{Username: "a-b", Phone: "x", Plus: "1"})
+	var p *problem.Problem
+	if !errors.As(err, &p) || len(p.Errors) != 3 {
+		t.Fatalf("err = %v, want three field errors", err)
+	}
+	for _, e := range p.Errors {
+		if strings.HasPrefix(e.Message, "is invalid (") {
+			t.Errorf("%s: %q is the fallback message", e.Field, e.Message)
+		}
+	}
+}

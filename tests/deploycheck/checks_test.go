@@ -82,12 +82,13 @@ func checkIntegrations(r *repo) []string {
 	return p
 }
 
-// checkRoutes: every function of the template serves at least one route
-// (the integrations check reports routes to functions it lacks).
+// checkRoutes: every function of the template serves at least one route,
+// or a queue (the integrations check reports routes to functions it
+// lacks).
 func checkRoutes(r *repo) []string {
 	var p problems
 	for _, id := range sortedKeys(r.functions) {
-		if len(r.routesOf(id)) == 0 {
+		if len(r.routesOf(id)) == 0 && len(r.queuesOf(id)) == 0 {
 			p.add("template.yaml: %s serves no route: give an operation of openapi.yaml an x-amazon-apigateway-integration whose uri is the Fn::Sub of ${%s.Arn}'s invocation ARN, or remove the function", id, id)
 		}
 	}
@@ -226,7 +227,17 @@ func checkRuntime(r *repo) []string {
 		if f.MemorySize <= 0 || f.MemorySize > 256 {
 			p.add("%s: memory %d MB, want a small size set (at most 256)", id, f.MemorySize)
 		}
-		if f.Timeout <= 0 || f.Timeout >= gatewayTimeout {
+		if queues := r.queuesOf(id); len(queues) > 0 {
+			// A queue's message comes back before the invocation ends
+			// unless the queue hides it for longer; Lambda advises six
+			// times the function's timeout.
+			for _, q := range queues {
+				visibility := number(r.tpl.Resources[q].Properties["VisibilityTimeout"])
+				if f.Timeout <= 0 || visibility < 6*f.Timeout {
+					p.add("%s: timeout %d s, and its queue %s hides a message for %d s: want a timeout set and the visibility timeout at least six times it", id, f.Timeout, q, visibility)
+				}
+			}
+		} else if f.Timeout <= 0 || f.Timeout >= gatewayTimeout {
 			p.add("%s: timeout %d s, want one set below the gateway's %d s", id, f.Timeout, gatewayTimeout)
 		}
 		if f.Tracing != "Active" {
@@ -259,7 +270,7 @@ func checkIAM(r *repo) []string {
 	table := map[string]any{"Fn::GetAtt": []any{tableID, "Arn"}}
 	for _, id := range sortedKeys(r.functions) {
 		fn := r.functions[id]
-		var needs, secretNeeds, partitions []string
+		var needs, secretNeeds, sqsNeeds, poolNeeds, partitions []string
 		var derived bool
 		if folder := r.recipe(id).folder; folder != "" {
 			l := r.code.of(folder)
@@ -268,6 +279,8 @@ func checkIAM(r *repo) []string {
 			} else {
 				needs, derived = slices.DeleteFunc(slices.Clone(l.actions), func(a string) bool { return !strings.HasPrefix(a, "dynamodb:") }), true
 				secretNeeds = slices.DeleteFunc(slices.Clone(l.actions), func(a string) bool { return !strings.HasPrefix(a, "secretsmanager:") })
+				sqsNeeds = slices.DeleteFunc(slices.Clone(l.actions), func(a string) bool { return !strings.HasPrefix(a, "sqs:") })
+				poolNeeds = slices.DeleteFunc(slices.Clone(l.actions), func(a string) bool { return !strings.HasPrefix(a, "cognito-idp:") })
 				partitions = l.leadingKeys
 			}
 		}
@@ -279,6 +292,23 @@ func checkIAM(r *repo) []string {
 				secrets = append(secrets, map[string]any{"Ref": sid})
 			}
 		}
+		// The queues it is told of, by its environment and its event
+		// sources: the only ones its role may use. Lambda's poller of an
+		// event source uses the function's role, and needs three actions.
+		var queues []any
+		for _, v := range fn.Environment {
+			if qid := refID(v); r.tpl.Resources[qid].Type == typeQueue {
+				queues = append(queues, map[string]any{"Fn::GetAtt": []any{qid, "Arn"}})
+			}
+		}
+		for _, qid := range r.queuesOf(id) {
+			if q := map[string]any{"Fn::GetAtt": []any{qid, "Arn"}}; !slices.ContainsFunc(queues, func(v any) bool { return reflect.DeepEqual(v, q) }) {
+				queues = append(queues, q)
+			}
+			sqsNeeds = append(sqsNeeds, pollerActions...)
+		}
+		slices.Sort(sqsNeeds)
+		sqsNeeds = slices.Compact(sqsNeeds)
 		if fn.Policies != nil {
 			p.add("%s: has SAM Policies; it must have its own role instead", id)
 		}
@@ -299,7 +329,7 @@ func checkIAM(r *repo) []string {
 			p.add("%s: role %s has managed policies %v", id, roleID, role.ManagedPolicyArns)
 		}
 		logs := map[string]any{"Fn::GetAtt": []any{refID(fn.LogGroup), "Arn"}}
-		var tableGot, secretGot, logsGot, traceGot []string
+		var tableGot, secretGot, sqsGot, poolGot, logsGot, traceGot []string
 		for _, pol := range role.Policies {
 			for _, s := range pol.Statements {
 				if s.Effect != "Allow" || len(s.NotActions) > 0 || len(s.NotResources) > 0 {
@@ -331,6 +361,16 @@ func checkIAM(r *repo) []string {
 						if len(s.Resources) == 0 || !sameItems(s.Resources, secrets) {
 							p.add("template.yaml: %s: may call %s on %v, not only on the secrets its environment names (%v)", id, action, s.Resources, secrets)
 						}
+					case strings.HasPrefix(action, "sqs:"):
+						sqsGot = append(sqsGot, action)
+						if len(s.Resources) == 0 || !sameItems(s.Resources, queues) {
+							p.add("template.yaml: %s: may call %s on %v, not only on the queues its environment and event sources name (%v)", id, action, s.Resources, queues)
+						}
+					case strings.HasPrefix(action, "cognito-idp:"):
+						poolGot = append(poolGot, action)
+						if len(s.Resources) != 1 || !refersTo(s.Resources[0], userPoolID) {
+							p.add("template.yaml: %s: may call %s on %v, not only on the stack's user pool", id, action, s.Resources)
+						}
 					case strings.HasPrefix(action, "logs:"):
 						logsGot = append(logsGot, action)
 						if !reflect.DeepEqual(s.Resources, []any{logs}) {
@@ -350,6 +390,7 @@ func checkIAM(r *repo) []string {
 		}{
 			{"logs", logsGot, logActions},
 			{"tracing", traceGot, traceActions},
+			{"its queues", sqsGot, sqsNeeds},
 		}
 		if derived {
 			grants = append(grants, struct {
@@ -358,7 +399,10 @@ func checkIAM(r *repo) []string {
 			}{"the table", tableGot, needs}, struct {
 				what      string
 				got, want []string
-			}{"its secrets", secretGot, secretNeeds})
+			}{"its secrets", secretGot, secretNeeds}, struct {
+				what      string
+				got, want []string
+			}{"the user pool", poolGot, poolNeeds})
 		}
 		for _, grant := range grants {
 			extra, missing := sameSet(grant.got, grant.want)

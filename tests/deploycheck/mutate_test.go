@@ -154,6 +154,42 @@ func TestChecksCatchDrift(t *testing.T) {
 			want:  "timeout 30 s, want one set below the gateway's 30 s",
 		},
 		{
+			name:  "the purge function without its queue",
+			edits: []edit{{"template.yaml", "      Events:\n        Purge:\n          Type: SQS\n", "      Events:\n        Purge:\n          Type: Schedule\n"}},
+			check: "routes",
+			want:  "template.yaml: PurgeAccountFunction serves no route",
+		},
+		{
+			name:  "a queue that gives a message back before its invocation ends",
+			edits: []edit{{"template.yaml", "      VisibilityTimeout: 180\n", "      VisibilityTimeout: 60\n"}},
+			check: "runtime",
+			want:  "PurgeAccountFunction: timeout 30 s, and its queue PurgeQueue hides a message for 60 s",
+		},
+		{
+			name:  "the purge's poller without an action it needs",
+			edits: []edit{{"template.yaml", "                  - sqs:ReceiveMessage\n", ""}},
+			check: "iam",
+			want:  "template.yaml: PurgeAccountFunction: PurgeAccountFunctionRole may not call [sqs:ReceiveMessage] on its queues",
+		},
+		{
+			name:  "a queue action on every queue",
+			edits: []edit{{"template.yaml", "                Action: sqs:SendMessage\n                Resource: !GetAtt PurgeQueue.Arn\n", "                Action: sqs:SendMessage\n                Resource: '*'\n"}},
+			check: "iam",
+			want:  "template.yaml: DeleteAccountFunction: may call sqs:SendMessage on [*], not only on the queues its environment and event sources name",
+		},
+		{
+			name:  "a user pool action on every pool",
+			edits: []edit{{"template.yaml", "                Resource: !Sub\n                  - arn:${AWS::Partition}:cognito-idp:${AWS::Region}:${AWS::AccountId}:userpool/${Pool}\n                  - Pool: !If [UseCognito, !Ref UserPool, none]\n", "                Resource: '*'\n"}},
+			check: "iam",
+			want:  "template.yaml: PurgeAccountFunction: may call cognito-idp:AdminDeleteUser on [*], not only on the stack's user pool",
+		},
+		{
+			name:  "a user pool action granted to a function whose code does not call it",
+			edits: []edit{{"template.yaml", "                Action: sqs:SendMessage\n                Resource: !GetAtt PurgeQueue.Arn\n", "                Action: sqs:SendMessage\n                Resource: !GetAtt PurgeQueue.Arn\n              - Sid: Pool\n                Effect: Allow\n                Action: cognito-idp:AdminDeleteUser\n                Resource: !GetAtt UserPool.Arn\n"}},
+			check: "iam",
+			want:  "template.yaml: DeleteAccountFunction: DeleteAccountFunctionRole may call [cognito-idp:AdminDeleteUser], beyond what its code calls",
+		},
+		{
 			name:  "a policy widened to every table",
 			edits: []edit{{"template.yaml", "                Resource:\n                  - !GetAtt TodoTable.Arn\n                  - !Sub ${TodoTable.Arn}/index/ByStatus\n                  - !Sub ${TodoTable.Arn}/index/ByDue\n                  - !Sub ${TodoTable.Arn}/index/ByStatusDue\n                  - !Sub ${TodoTable.Arn}/index/BySeq\n", "                Resource: '*'\n"}},
 			check: "iam",

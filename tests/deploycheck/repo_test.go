@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -246,6 +247,48 @@ func executeAPIArn(rt route) string {
 	method, path, _ := strings.Cut(rt, " ")
 	path = regexp.MustCompile(`\{[^}]+\}`).ReplaceAllString(path, "*")
 	return fmt.Sprintf("arn:aws:execute-api:%s:%s:ref-%s/*/%s%s", region, account, apiID, method, path)
+}
+
+// typeQueue is an SQS queue's resource type.
+const typeQueue = "AWS::SQS::Queue"
+
+// userPoolID is the logical ID of the stack's Cognito user pool.
+const userPoolID = "UserPool"
+
+// pollerActions are what Lambda's poller of an SQS event source calls
+// with the function's role.
+var pollerActions = []string{"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"}
+
+// queuesOf returns the logical IDs of the queues whose SQS event sources
+// invoke the function id, sorted.
+func (r *repo) queuesOf(id string) []string {
+	events, _ := r.tpl.Resources[id].Properties["Events"].(map[string]any)
+	var out []string
+	for _, v := range events {
+		ev, _ := v.(map[string]any)
+		if ev["Type"] != "SQS" {
+			continue
+		}
+		props, _ := ev["Properties"].(map[string]any)
+		if q := arnOf(props["Queue"]); q != "" {
+			out = append(out, q)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// number is a template's literal number, 0 for anything else.
+func number(v any) int {
+	switch n := v.(type) {
+	case int:
+		return n
+	case int64:
+		return int(n)
+	case float64:
+		return int(n)
+	}
+	return 0
 }
 
 // refID returns the logical ID v refers to with Ref, or "".

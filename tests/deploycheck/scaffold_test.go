@@ -71,7 +71,7 @@ func problemsIn(t *testing.T, dir string) []string {
 // checks names every file that lacks its part.
 func TestANewRouteIsFourPlaces(t *testing.T) {
 	for _, r := range []scaffold.Route{
-		{Name: "me", Key: "GET /me"},
+		{Name: "stats", Key: "GET /stats"},
 		{Name: "ping", Key: "GET /ping", Public: true},
 		{Name: "todo-share", Key: "POST /todos/{id}/share"},
 	} {
@@ -101,7 +101,7 @@ func TestANewRouteIsFourPlaces(t *testing.T) {
 		})
 	}
 
-	me := scaffold.Route{Name: "me", Key: "GET /me"}
+	me := scaffold.Route{Name: "stats", Key: "GET /stats"}
 	for _, tc := range []struct {
 		name  string
 		edits scaffold.Edits

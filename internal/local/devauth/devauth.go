@@ -23,6 +23,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -61,6 +62,10 @@ type Issuer struct {
 
 	keyID string
 	key   *rsa.PrivateKey
+	// dir is the state folder, which keeps the deleted users.
+	dir string
+	// mu orders this process's writes of the deleted users.
+	mu sync.Mutex
 }
 
 // Open returns the issuer whose signing key is in dir, the project's state
@@ -80,7 +85,7 @@ func Open(dir string, opts Options) (*Issuer, error) {
 	if err != nil {
 		return nil, err
 	}
-	iss := &Issuer{URL: opts.URL, Audience: opts.Audience, key: key, keyID: thumbprint(&key.PublicKey)}
+	iss := &Issuer{URL: opts.URL, Audience: opts.Audience, key: key, keyID: thumbprint(&key.PublicKey), dir: dir}
 	if iss.URL == "" {
 		iss.URL = DefaultURL
 	}
@@ -181,6 +186,13 @@ type Token struct {
 func (i *Issuer) Mint(t Token) (string, error) {
 	if t.Subject == "" {
 		return "", errors.New("devauth: a token needs a subject")
+	}
+	deleted, err := i.Deleted(t.Subject)
+	if err != nil {
+		return "", err
+	}
+	if deleted {
+		return "", fmt.Errorf("%w: %s", ErrUserDeleted, t.Subject)
 	}
 	issued := t.IssuedAt
 	if issued.IsZero() {

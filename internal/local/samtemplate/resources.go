@@ -3,6 +3,8 @@ package samtemplate
 import (
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
 )
 
@@ -29,6 +31,24 @@ type Function struct {
 	// LogGroup is LoggingConfig.LogGroup; nil when Lambda's default group
 	// is used.
 	LogGroup any
+	// SQSEvents are its Events of type SQS: the queues whose messages
+	// invoke it.
+	SQSEvents []SQSEvent
+}
+
+// SQSEvent is an event source mapping of a queue to a function: SAM's
+// Events entry of Type SQS.
+type SQSEvent struct {
+	// Name is the event's key under Events.
+	Name string
+	// Queue is the logical ID of the queue, whose Arn the event names.
+	Queue string
+	// BatchSize is the most messages of one invocation: 10 unless set.
+	BatchSize int
+	// ReportBatchItemFailures is whether FunctionResponseTypes has
+	// ReportBatchItemFailures: the function names the messages that
+	// failed, and only they come back.
+	ReportBatchItemFailures bool
 }
 
 // Functions returns the template's functions, sorted by logical ID.
@@ -87,7 +107,107 @@ func function(id string, r Resource) (Function, error) {
 		return Function{}, fmt.Errorf("LoggingConfig.%w", err)
 	}
 	f.LogGroup = logging["LogGroup"]
+	if f.SQSEvents, err = sqsEvents(p); err != nil {
+		return Function{}, err
+	}
 	return f, nil
+}
+
+// sqsEvents reads a function's Events of type SQS, sorted by name. Other
+// types are left to the parts that serve them (the API's routes come from
+// its OpenAPI definition).
+func sqsEvents(p map[string]any) ([]SQSEvent, error) {
+	events, err := mapProp(p, "Events")
+	if err != nil {
+		return nil, err
+	}
+	var out []SQSEvent
+	for _, name := range sortedKeys(events) {
+		ev, ok := events[name].(map[string]any)
+		if !ok {
+			return nil, fmt.Errorf("property Events.%s must be a mapping", name)
+		}
+		if ev["Type"] != "SQS" {
+			continue
+		}
+		props, err := mapProp(ev, "Properties")
+		if err != nil {
+			return nil, fmt.Errorf("Events.%s.%w", name, err)
+		}
+		e := SQSEvent{Name: name, BatchSize: 10}
+		if e.Queue, ok = arnOf(props["Queue"]); !ok {
+			return nil, fmt.Errorf("Events.%s.Properties.Queue must be the Fn::GetAtt Arn of a queue of the template", name)
+		}
+		if n, err := intProp(props, "BatchSize"); err != nil {
+			return nil, fmt.Errorf("Events.%s.Properties.%w", name, err)
+		} else if n != 0 {
+			e.BatchSize = n
+		}
+		types, err := stringsProp(props, "FunctionResponseTypes")
+		if err != nil {
+			return nil, fmt.Errorf("Events.%s.Properties.%w", name, err)
+		}
+		for _, t := range types {
+			e.ReportBatchItemFailures = e.ReportBatchItemFailures || t == "ReportBatchItemFailures"
+		}
+		out = append(out, e)
+	}
+	return out, nil
+}
+
+// Queue is an AWS::SQS::Queue.
+type Queue struct {
+	LogicalID string
+	// QueueName is the name the template gives it, "" for CloudFormation's.
+	QueueName string
+	// VisibilityTimeout is how many seconds a received message stays
+	// hidden: 30 unless set.
+	VisibilityTimeout int
+	// DeadLetterQueue is the logical ID of its RedrivePolicy's
+	// deadLetterTargetArn, "" for none; MaxReceiveCount is the receipts
+	// after which a message moves there.
+	DeadLetterQueue string
+	MaxReceiveCount int
+}
+
+// Queues returns the template's SQS queues, sorted by logical ID. A FIFO
+// queue is refused: nothing here runs one.
+func (t *Template) Queues() ([]Queue, error) {
+	var out []Queue
+	for _, id := range t.ids(TypeQueue) {
+		p := t.Resources[id].Properties
+		q := Queue{LogicalID: id, VisibilityTimeout: 30}
+		var err error
+		if q.QueueName, err = stringProp(p, "QueueName"); err != nil {
+			return nil, fmt.Errorf("samtemplate: queue %s: %w", id, err)
+		}
+		if fifo, _ := p["FifoQueue"].(bool); fifo {
+			return nil, fmt.Errorf("samtemplate: queue %s: FIFO queues are not supported locally", id)
+		}
+		if v, err := intProp(p, "VisibilityTimeout"); err != nil {
+			return nil, fmt.Errorf("samtemplate: queue %s: %w", id, err)
+		} else if v != 0 {
+			q.VisibilityTimeout = v
+		}
+		redrive, err := mapProp(p, "RedrivePolicy")
+		if err != nil {
+			return nil, fmt.Errorf("samtemplate: queue %s: %w", id, err)
+		}
+		if len(redrive) > 0 {
+			var ok bool
+			if q.DeadLetterQueue, ok = arnOf(redrive["deadLetterTargetArn"]); !ok {
+				return nil, fmt.Errorf("samtemplate: queue %s: RedrivePolicy.deadLetterTargetArn must be the Fn::GetAtt Arn of a queue of the template", id)
+			}
+			if q.MaxReceiveCount, err = intProp(redrive, "maxReceiveCount"); err != nil || q.MaxReceiveCount < 1 {
+				return nil, fmt.Errorf("samtemplate: queue %s: RedrivePolicy.maxReceiveCount must be a number of at least 1", id)
+			}
+			if t.Resources[q.DeadLetterQueue].Type != TypeQueue {
+				return nil, fmt.Errorf("samtemplate: queue %s: its dead-letter queue %s is not a queue of the template", id, q.DeadLetterQueue)
+			}
+		}
+		out = append(out, q)
+	}
+	return out, nil
 }
 
 // HTTPAPI is an AWS::Serverless::HttpApi, Globals merged.
@@ -606,4 +726,20 @@ func listProp(m map[string]any, key string) ([]any, error) {
 		return v, nil
 	}
 	return nil, fmt.Errorf("%s must be a list", key)
+}
+
+// arnOf returns the logical ID v is the Fn::GetAtt Arn of.
+func arnOf(v any) (string, bool) {
+	fn, arg, ok := Intrinsic(v)
+	parts, _ := arg.([]any)
+	if !ok || fn != "Fn::GetAtt" || len(parts) != 2 || parts[1] != "Arn" {
+		return "", false
+	}
+	id, ok := parts[0].(string)
+	return id, ok && id != ""
+}
+
+// sortedKeys returns m's keys in order.
+func sortedKeys(m map[string]any) []string {
+	return slices.Sorted(maps.Keys(m))
 }

@@ -37,6 +37,8 @@ const (
 	TypeRole       = "AWS::IAM::Role"
 	TypeLogGroup   = "AWS::Logs::LogGroup"
 	TypeSecret     = "AWS::SecretsManager::Secret"
+	TypeQueue      = "AWS::SQS::Queue"
+	TypeUserPool   = "AWS::Cognito::UserPool"
 )
 
 // Template is a parsed SAM template. Values are plain Go values with

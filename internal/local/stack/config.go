@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/example/serverless-todo/internal/local/devauth"
 	"github.com/example/serverless-todo/internal/local/gateway"
 	"github.com/example/serverless-todo/internal/local/intrinsics"
 	"github.com/example/serverless-todo/internal/local/lambda"
@@ -63,6 +64,38 @@ type Config struct {
 	// Secrets are the template's Secrets Manager secrets, with their
 	// values: resolved, or generated as CloudFormation would.
 	Secrets []Secret
+	// Queues are the template's SQS queues, each dead-letter queue before
+	// the queues that redrive to it.
+	Queues []Queue
+	// EventSources are the functions' SQS event sources: what Start polls
+	// and invokes the functions with.
+	EventSources []EventSource
+}
+
+// Queue is an SQS queue of the template and the name of its local copy.
+type Queue struct {
+	Name string
+	// URL and ARN are its Ref and its Arn: SQS's, which moto takes as
+	// well, since it finds a queue by the name at the URL's end.
+	URL, ARN string
+	// VisibilityTimeout is the template's, in seconds.
+	VisibilityTimeout int
+	// DeadLetterARN is its dead-letter queue's ARN, "" for none, and
+	// MaxReceiveCount the receipts after which a message moves there.
+	DeadLetterARN   string
+	MaxReceiveCount int
+}
+
+// EventSource is an event source mapping: a queue whose messages invoke a
+// function.
+type EventSource struct {
+	Function string
+	Queue    Queue
+	// BatchSize is the most messages of one invocation.
+	BatchSize int
+	// ReportBatchItemFailures is whether the function reports which
+	// messages of a batch failed.
+	ReportBatchItemFailures bool
 }
 
 // Function is a Lambda function of the template, as it runs here.
@@ -143,6 +176,10 @@ func Load(dir string, opts LoadOptions) (*Config, error) {
 				// Its ARN in AWS; here its name, which GetSecretValue
 				// takes as well.
 				return localName(id)
+			case samtemplate.TypeQueue:
+				return queueURL(localName(id))
+			case samtemplate.TypeUserPool:
+				return devauth.PoolID
 			}
 			// A function's Ref is its name, which here is its logical ID.
 			return id
@@ -153,6 +190,10 @@ func Load(dir string, opts LoadOptions) (*Config, error) {
 				return "arn:aws:dynamodb:" + region + ":" + accountID + ":table/" + localName(id)
 			case samtemplate.TypeFunction:
 				return "arn:aws:lambda:" + region + ":" + accountID + ":function:" + id
+			case samtemplate.TypeQueue:
+				return queueARN(localName(id))
+			case samtemplate.TypeUserPool:
+				return "arn:aws:cognito-idp:" + region + ":" + accountID + ":userpool/" + devauth.PoolID
 			}
 			return ""
 		},
@@ -196,7 +237,56 @@ func Load(dir string, opts LoadOptions) (*Config, error) {
 	if c.Secrets, err = secrets(tpl, res, opts.NamePrefix); err != nil {
 		return nil, err
 	}
+	if err := c.loadQueues(tpl, fns, localName); err != nil {
+		return nil, err
+	}
 	return c, nil
+}
+
+// queueURL and queueARN are a queue's Ref and Arn, by its local name.
+func queueURL(name string) string {
+	return "https://sqs." + region + ".amazonaws.com/" + accountID + "/" + name
+}
+
+func queueARN(name string) string { return "arn:aws:sqs:" + region + ":" + accountID + ":" + name }
+
+// loadQueues reads the template's queues, dead-letter queues first, and
+// the functions' SQS event sources.
+func (c *Config) loadQueues(tpl *samtemplate.Template, fns []samtemplate.Function, localName func(string) string) error {
+	defs, err := tpl.Queues()
+	if err != nil {
+		return err
+	}
+	byID := map[string]Queue{}
+	for _, d := range defs {
+		name := localName(cmp.Or(d.QueueName, d.LogicalID))
+		q := Queue{Name: name, URL: queueURL(name), ARN: queueARN(name), VisibilityTimeout: d.VisibilityTimeout, MaxReceiveCount: d.MaxReceiveCount}
+		if d.DeadLetterQueue != "" {
+			q.DeadLetterARN = queueARN(localName(d.DeadLetterQueue))
+		}
+		byID[d.LogicalID] = q
+	}
+	// Dead-letter queues first: a redrive policy names an existing queue.
+	for _, d := range defs {
+		if d.DeadLetterQueue == "" {
+			c.Queues = append(c.Queues, byID[d.LogicalID])
+		}
+	}
+	for _, d := range defs {
+		if d.DeadLetterQueue != "" {
+			c.Queues = append(c.Queues, byID[d.LogicalID])
+		}
+	}
+	for _, f := range fns {
+		for _, ev := range f.SQSEvents {
+			q, ok := byID[ev.Queue]
+			if !ok {
+				return fmt.Errorf("stack: %s's event %s names %s, which %s does not define as a queue", f.LogicalID, ev.Name, ev.Queue, TemplateFile)
+			}
+			c.EventSources = append(c.EventSources, EventSource{Function: f.LogicalID, Queue: q, BatchSize: ev.BatchSize, ReportBatchItemFailures: ev.ReportBatchItemFailures})
+		}
+	}
+	return nil
 }
 
 // checkParameters refuses a parameter the template does not have, or a

@@ -140,6 +140,8 @@ func TestLoadResolvesTheFunctions(t *testing.T) {
 		contactEnv map[string]string
 		// secret is the ContactSecret's value, but its generated ipHashKey.
 		secret, secretName string
+		// queue is the purge queue's local name.
+		queue string
 	}{
 		{
 			name:       "defaults",
@@ -147,6 +149,7 @@ func TestLoadResolvesTheFunctions(t *testing.T) {
 			contactEnv: map[string]string{"CONTACT_SECRET": "ContactSecret", "CONTACT_LIMIT_PER_HOUR": "5", "CONTACT_RETENTION_DAYS": "90"},
 			secret:     `{"pushoverToken":"","pushoverUserKey":""}`,
 			secretName: "ContactSecret",
+			queue:      "PurgeQueue",
 		},
 		{
 			name: "parameters and a name prefix",
@@ -156,6 +159,7 @@ func TestLoadResolvesTheFunctions(t *testing.T) {
 			contactEnv: map[string]string{"CONTACT_SECRET": "e2e-1-ContactSecret", "CONTACT_LIMIT_PER_HOUR": "1000", "CONTACT_RETENTION_DAYS": "90"},
 			secret:     `{"pushoverToken":"tok","pushoverUserKey":"usr"}`,
 			secretName: "e2e-1-ContactSecret",
+			queue:      "e2e-1-PurgeQueue",
 		},
 	}
 	for _, tt := range tests {
@@ -178,6 +182,23 @@ func TestLoadResolvesTheFunctions(t *testing.T) {
 			delete(value, "ipHashKey")
 			if got, _ := json.Marshal(value); string(got) != tt.secret || !regexp.MustCompile(`^[A-Za-z0-9]{64}$`).MatchString(key) {
 				t.Errorf("the secret holds %s and an ipHashKey of %d characters; want %s and 64 letters and digits, as GenerateSecretString says", got, len(key), tt.secret)
+			}
+			wantQueues := []stack.Queue{
+				{Name: strings.Replace(tt.queue, "PurgeQueue", "PurgeDeadLetterQueue", 1), VisibilityTimeout: 30},
+				{Name: tt.queue, VisibilityTimeout: 180, MaxReceiveCount: 5},
+			}
+			for i := range wantQueues {
+				q := &wantQueues[i]
+				q.URL = "https://sqs.us-east-1.amazonaws.com/123456789012/" + q.Name
+				q.ARN = "arn:aws:sqs:us-east-1:123456789012:" + q.Name
+			}
+			wantQueues[1].DeadLetterARN = wantQueues[0].ARN
+			if !reflect.DeepEqual(cfg.Queues, wantQueues) {
+				t.Errorf("Queues = %+v\nwant %+v (the dead-letter queue first)", cfg.Queues, wantQueues)
+			}
+			wantSources := []stack.EventSource{{Function: "PurgeAccountFunction", Queue: wantQueues[1], BatchSize: 1, ReportBatchItemFailures: true}}
+			if !reflect.DeepEqual(cfg.EventSources, wantSources) {
+				t.Errorf("EventSources = %+v\nwant %+v", cfg.EventSources, wantSources)
 			}
 			if len(cfg.Functions) != len(fns) {
 				t.Fatalf("%d functions, want the template's %d", len(cfg.Functions), len(fns))
@@ -202,6 +223,13 @@ func TestLoadResolvesTheFunctions(t *testing.T) {
 					want.Env["MAX_TODOS_PER_USER"] = "10000"
 				case "DeleteTodoFunction", "ChangesFunction":
 					want.Env["TOMBSTONE_RETENTION_DAYS"] = "30"
+				case "DeleteAccountFunction":
+					want.Env["PURGE_QUEUE_URL"] = "https://sqs.us-east-1.amazonaws.com/123456789012/" + tt.queue
+					want.Env["TOKEN_VALIDITY_MINUTES"] = "15"
+				case "PurgeAccountFunction":
+					// Ref of a queue is its URL; of the user pool, its ID.
+					want.Env["PURGE_QUEUE_URL"] = "https://sqs.us-east-1.amazonaws.com/123456789012/" + tt.queue
+					want.Env["USER_POOL_ID"] = "us-east-1_local"
 				}
 				if want.Timeout <= 0 || want.MemoryMB <= 0 || want.LogFormat != "JSON" {
 					t.Errorf("%s: the template gives timeout %v, memory %d MB and log format %q", tf.LogicalID, want.Timeout, want.MemoryMB, want.LogFormat)

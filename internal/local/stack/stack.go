@@ -59,9 +59,13 @@ type Options struct {
 	// running; empty starts DynamoDB Local.
 	DynamoDBEndpoint string
 	// MotoEndpoint is a moto_server to use for the services DynamoDB Local
-	// does not cover (Secrets Manager); empty starts one when the template
-	// has resources it serves.
+	// does not cover (Secrets Manager, SQS); empty starts one when the
+	// template has resources it serves.
 	MotoEndpoint string
+	// QueueVisibilityTimeout, when not zero, replaces every queue's
+	// visibility timeout: a test of a message that comes back after a
+	// failure need not wait the template's minutes.
+	QueueVisibilityTimeout time.Duration
 	// Log receives the gateway's access log and everything the functions
 	// write, and Lambda's platform lines, a whole line at a time, each
 	// marked with the API's or the function's logical ID. Nil discards
@@ -76,19 +80,27 @@ type Stack struct {
 	// DynamoDBEndpoint is the DynamoDB the functions use.
 	DynamoDBEndpoint string
 	// MotoEndpoint is the moto_server the functions use for Secrets
-	// Manager; empty when the template has no secret.
+	// Manager and SQS; empty when the template has neither.
 	MotoEndpoint string
+	// CognitoEndpoint serves the user pool action the functions call
+	// (AdminDeleteUser), for the Issuer's users.
+	CognitoEndpoint string
 	// Issuer mints the tokens the gateway accepts, for any user.
 	Issuer *devauth.Issuer
 
 	server    *http.Server
+	cognito   *http.Server
 	functions *lambda.Service
-	db        *dynamodblocal.Server // nil when DynamoDB was given
-	moto      *moto.Server          // nil when given or not needed
-	failed    chan error
-	closing   chan struct{}
-	closeOnce sync.Once
-	closeErr  error
+	log       io.Writer
+	// pollers are the event source mappings, which stopPollers ends.
+	pollers     sync.WaitGroup
+	stopPollers context.CancelFunc
+	db          *dynamodblocal.Server // nil when DynamoDB was given
+	moto        *moto.Server          // nil when given or not needed
+	failed      chan error
+	closing     chan struct{}
+	closeOnce   sync.Once
+	closeErr    error
 }
 
 // Start runs cfg: it builds the functions that have no Path, into the
@@ -111,6 +123,7 @@ func Start(ctx context.Context, cfg *Config, opts Options) (_ *Stack, err error)
 		URL:     "http://" + ln.Addr().String(),
 		failed:  make(chan error, 3),
 		closing: make(chan struct{}),
+		log:     logw,
 	}
 	defer func() {
 		if err != nil {
@@ -143,7 +156,7 @@ func Start(ctx context.Context, cfg *Config, opts Options) (_ *Stack, err error)
 	}
 	var motoErr error
 	s.MotoEndpoint = opts.MotoEndpoint
-	if s.MotoEndpoint == "" && len(cfg.Secrets) > 0 {
+	if s.MotoEndpoint == "" && (len(cfg.Secrets) > 0 || len(cfg.Queues) > 0) {
 		wg.Go(func() {
 			if s.moto, motoErr = moto.Start(ctx, moto.Options{}); motoErr == nil {
 				s.MotoEndpoint = s.moto.Endpoint
@@ -162,6 +175,14 @@ func Start(ctx context.Context, cfg *Config, opts Options) (_ *Stack, err error)
 			return nil, err
 		}
 	}
+	if len(cfg.Queues) > 0 {
+		if err := CreateQueues(ctx, s.MotoEndpoint, cfg.Queues, opts.QueueVisibilityTimeout); err != nil {
+			return nil, err
+		}
+	}
+	if err := s.serveCognito(); err != nil {
+		return nil, err
+	}
 
 	fns := make([]lambda.Function, 0, len(cfg.Functions))
 	for _, f := range cfg.Functions {
@@ -175,6 +196,7 @@ func Start(ctx context.Context, cfg *Config, opts Options) (_ *Stack, err error)
 	if s.functions, err = lambda.New(lambda.Config{Functions: fns, Region: region, AccountID: accountID, Log: logw}); err != nil {
 		return nil, err
 	}
+	s.startEventSources(cfg, s.functions.Invoke)
 
 	authorizers := make(map[string]gateway.JWTAuthorizer, len(cfg.Authorizers))
 	for name, a := range cfg.Authorizers {
@@ -223,6 +245,27 @@ func Start(ctx context.Context, cfg *Config, opts Options) (_ *Stack, err error)
 	return s, nil
 }
 
+// cognitoService is the SDK's name of Cognito's user pools in
+// AWS_ENDPOINT_URL_<service>.
+const cognitoService = "COGNITO_IDENTITY_PROVIDER"
+
+// serveCognito serves the Issuer's stand-in for the user pool's
+// AdminDeleteUser on a loopback port of its own.
+func (s *Stack) serveCognito() error {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return fmt.Errorf("stack: %w", err)
+	}
+	s.CognitoEndpoint = "http://" + ln.Addr().String()
+	s.cognito = &http.Server{Handler: s.Issuer.CognitoHandler(), ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		if err := s.cognito.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+			s.failed <- fmt.Errorf("stack: the user pool's stand-in stopped serving: %w", err)
+		}
+	}()
+	return nil
+}
+
 // ServiceEndpoints returns the variables that point a function's SDK
 // clients at the local services, leaving out those env sets already.
 func (s *Stack) ServiceEndpoints(env map[string]string) map[string]string {
@@ -230,6 +273,8 @@ func (s *Stack) ServiceEndpoints(env map[string]string) map[string]string {
 	for variable, endpoint := range map[string]string{
 		store.EnvEndpoint: s.DynamoDBEndpoint,
 		awsconfig.EndpointVariable(secret.EndpointService): s.MotoEndpoint,
+		awsconfig.EndpointVariable("SQS"):                  s.MotoEndpoint,
+		awsconfig.EndpointVariable(cognitoService):         s.CognitoEndpoint,
 	} {
 		if _, set := env[variable]; !set && endpoint != "" {
 			out[variable] = endpoint
@@ -282,6 +327,15 @@ func (s *Stack) Close(ctx context.Context) error {
 				errs = append(errs, err, s.server.Close())
 			}
 		}
+		// The mappings before the functions: none starts an invocation
+		// the functions' stop would cut short.
+		if s.stopPollers != nil {
+			s.stopPollers()
+			s.pollers.Wait()
+		}
+		if s.cognito != nil {
+			errs = append(errs, s.cognito.Close())
+		}
 		if s.functions != nil {
 			errs = append(errs, s.functions.Close(ctx))
 		}
@@ -309,6 +363,8 @@ func (c *Config) clone() *Config {
 	}
 	out.Tables = slices.Clone(c.Tables)
 	out.Secrets = slices.Clone(c.Secrets)
+	out.Queues = slices.Clone(c.Queues)
+	out.EventSources = slices.Clone(c.EventSources)
 	return &out
 }
 

@@ -11,6 +11,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"maps"
 	"net/http"
 	"net/url"
 	"sort"
@@ -46,6 +47,8 @@ type Request struct {
 	// Sub is the caller's sub claim; empty sends no authorizer context, as
 	// for the public /contact route.
 	Sub string
+	// Claims are more claims of the caller's token, such as email.
+	Claims map[string]string
 	// SourceIP is the client's address; empty means 203.0.113.7.
 	SourceIP string
 }
@@ -125,6 +128,7 @@ func (r Request) Event() events.APIGatewayV2HTTPRequest {
 				Scopes: []string{"openid"},
 			},
 		}
+		maps.Copy(ev.RequestContext.Authorizer.JWT.Claims, r.Claims)
 	}
 	return ev
 }

@@ -1,0 +1,80 @@
+package handler
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime/debug"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-lambda-go/lambdacontext"
+)
+
+// MessageFunc handles one message of an SQS queue. An error leaves the
+// message on the queue, which delivers it again after its visibility
+// timeout, and to its dead-letter queue after the redrive policy's count.
+type MessageFunc func(ctx context.Context, msg *events.SQSMessage) error
+
+// QueueLambda is the handler lambda.Start takes for an SQS event source
+// whose FunctionResponseTypes has ReportBatchItemFailures.
+type QueueLambda func(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error)
+
+// WrapQueue returns the Lambda handler for h: each message of the batch in
+// turn, each with one log line, and the ones that failed (or panicked)
+// reported as batch item failures, so that only they come back.
+func WrapQueue(log *slog.Logger, h MessageFunc) QueueLambda {
+	return func(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
+		var resp events.SQSEventResponse
+		for i := range ev.Records {
+			msg := &ev.Records[i]
+			start := time.Now()
+			var err error
+			func() {
+				defer func() {
+					if v := recover(); v != nil {
+						err = fmt.Errorf("panic: %v\n%s", v, debug.Stack())
+					}
+				}()
+				err = h(ctx, msg)
+			}()
+			logMessage(ctx, log, msg, time.Since(start), err)
+			if err != nil {
+				resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: msg.MessageId})
+			}
+		}
+		return resp, nil
+	}
+}
+
+// StartQueue serves h as the process's Lambda handler for an SQS event
+// source, as Start serves an API handler.
+func StartQueue(ctx context.Context, getenv func(string) string, log *slog.Logger, h MessageFunc) error {
+	if getenv(EnvRuntimeAPI) == "" {
+		return errors.New("handler: " + EnvRuntimeAPI + " is not set: this binary runs in Lambda, or under make dev")
+	}
+	SetMemoryLimit(getenv)
+	lambda.StartWithOptions(WrapQueue(log, h), lambda.WithContext(ctx))
+	panic("handler: lambda.StartWithOptions returned")
+}
+
+// logMessage writes a message's one log line: which message, how often it
+// was received, and what came of it; never its body.
+func logMessage(ctx context.Context, log *slog.Logger, msg *events.SQSMessage, took time.Duration, err error) {
+	attrs := []slog.Attr{
+		slog.String("messageId", msg.MessageId),
+		slog.String("receiveCount", msg.Attributes["ApproximateReceiveCount"]),
+		slog.Float64("latencyMs", float64(took.Microseconds())/1000),
+	}
+	if lc, ok := lambdacontext.FromContext(ctx); ok {
+		attrs = append(attrs, slog.String("awsRequestId", lc.AwsRequestID))
+	}
+	level := slog.LevelInfo
+	if err != nil {
+		level = slog.LevelError
+		attrs = append(attrs, slog.String("error", err.Error()))
+	}
+	log.LogAttrs(ctx, level, "message", attrs...)
+}
