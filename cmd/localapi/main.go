@@ -165,6 +165,13 @@ func banner(w io.Writer, api *stack.Stack, cfg *stack.Config, data string, took 
 		tables[i] = tb.Name
 	}
 	fmt.Fprintf(w, "DynamoDB at %s, table %s, %s.\n", api.DynamoDBEndpoint, strings.Join(tables, ", "), data)
+	if len(api.Queues) > 0 {
+		queues := make([]string, len(api.Queues))
+		for i, q := range api.Queues {
+			queues[i] = q.Name
+		}
+		fmt.Fprintf(w, "SQS (moto_server) at %s, queues %s, in memory; the user pool's AdminDeleteUser at %s.\n", api.MotoEndpoint, strings.Join(queues, ", "), api.CognitoEndpoint)
+	}
 	if deleted {
 		// As Cognito never gives a deleted user a token again; any other
 		// user still gets one.
@@ -214,6 +221,10 @@ func token(args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	tok, err := iss.Mint(devauth.Token{Subject: *sub, Scopes: list, TTL: *ttl})
+	if errors.Is(err, devauth.ErrUserDeleted) {
+		return fmt.Errorf("localapi: user %s was deleted; %w (nor reuses a sub): make one for another SUB, or remove %s to start afresh",
+			*sub, devauth.ErrUserDeleted, filepath.Join(*state, devauth.DeletedUsersFile))
+	}
 	if err != nil {
 		return err
 	}

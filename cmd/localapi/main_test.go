@@ -87,6 +87,10 @@ func TestTokenRefusesADeletedUser(t *testing.T) {
 	if !errors.Is(err, devauth.ErrUserDeleted) || stdout.Len() != 0 {
 		t.Errorf("token for a deleted user: %v, printed %q", err, stdout.String())
 	}
+	// What main prints before it exits with status 1.
+	if want := "localapi: user alice was deleted; the user pool issues no tokens for a deleted user"; err == nil || !strings.HasPrefix(err.Error(), want) {
+		t.Errorf("token for a deleted user says %q, want it to start %q", err, want)
+	}
 	if err := run(t.Context(), []string{"token", "-sub", "bob", "-state", state}, noEnv, &stdout, &stderr); err != nil || stdout.Len() == 0 {
 		t.Errorf("token for another user: %v", err)
 	}

@@ -3,6 +3,13 @@
 // Tokens for any subject; the local gateway's JWT authorizer accepts them
 // when configured with the Issuer's URL, audience and public keys.
 //
+// It stands in for the user pool too, for the one action the functions
+// call: AdminDeleteUser (CognitoHandler). A deleted user is listed in the
+// state folder, and gets no token from then on, from this process or make
+// token's, as Cognito issues none for a deleted user and never reuses a
+// sub; tokens minted before stay valid until they expire, as at API
+// Gateway, whose authorizer checks only signature and expiry.
+//
 // RS256, because API Gateway's JWT authorizers verify RSA signatures only:
 // a token that works here has the shape of one that works there.
 package devauth
@@ -51,7 +58,9 @@ type Options struct {
 	Audience string
 }
 
-// Issuer mints tokens. It is safe for concurrent use.
+// Issuer mints tokens, and keeps the users deleted from the local user
+// pool (DeleteUser, CognitoHandler), for whom it mints none. It is safe
+// for concurrent use.
 type Issuer struct {
 	// URL is the tokens' iss claim.
 	URL string
@@ -86,6 +95,12 @@ func Open(dir string, opts Options) (*Issuer, error) {
 		return nil, err
 	}
 	iss := &Issuer{URL: opts.URL, Audience: opts.Audience, key: key, keyID: thumbprint(&key.PublicKey), dir: dir}
+	// The deleted users are read again at every Mint; reading them here
+	// too fails a state folder whose list cannot be read at once, rather
+	// than at the first token.
+	if _, err := iss.Deleted(""); err != nil {
+		return nil, err
+	}
 	if iss.URL == "" {
 		iss.URL = DefaultURL
 	}
@@ -179,7 +194,7 @@ type Token struct {
 }
 
 // Mint returns a signed token with the claims a Cognito user pool puts in
-// its tokens. An access token has iss, sub, client_id (the Audience; it
+// its tokens, for any subject but a deleted user's (ErrUserDeleted). An access token has iss, sub, client_id (the Audience; it
 // has no aud), token_use access, scope, auth_time, iat, exp, jti,
 // origin_jti, event_id, username and version; an ID token has aud rather
 // than client_id, token_use id and cognito:username, and no scope.
@@ -187,12 +202,13 @@ func (i *Issuer) Mint(t Token) (string, error) {
 	if t.Subject == "" {
 		return "", errors.New("devauth: a token needs a subject")
 	}
+	// Locally a user's name in the pool is their sub.
 	deleted, err := i.Deleted(t.Subject)
 	if err != nil {
 		return "", err
 	}
 	if deleted {
-		return "", fmt.Errorf("%w: %s", ErrUserDeleted, t.Subject)
+		return "", fmt.Errorf("devauth: user %s was deleted; %w", t.Subject, ErrUserDeleted)
 	}
 	issued := t.IssuedAt
 	if issued.IsZero() {

@@ -1,7 +1,6 @@
 package devauth
 
 import (
-	"bufio"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -18,33 +17,41 @@ import (
 // another process, sees a deletion the stack's Cognito stand-in wrote.
 const DeletedUsersFile = "devauth-deleted-users"
 
-// ErrUserDeleted is Mint's error for a deleted user: Cognito issues no
-// token for a deleted user, and never reuses a sub.
-var ErrUserDeleted = errors.New("devauth: the user was deleted; Cognito issues no tokens for a deleted user")
+// ErrUserDeleted is what Mint's error for a deleted user wraps: Cognito
+// issues no token for a deleted user, and never reuses a sub, so neither
+// does the issuer.
+var ErrUserDeleted = errors.New("the user pool issues no tokens for a deleted user")
 
-// Deleted reports whether the user was deleted. Locally a user's name in
-// the pool is their sub, as Mint's username claim says.
+// Deleted reports whether the user was deleted, by this process or
+// another on the same state folder. Locally a user's name in the pool is
+// their sub, as Mint's username claim says.
 func (i *Issuer) Deleted(username string) (bool, error) {
-	f, err := os.Open(filepath.Join(i.dir, DeletedUsersFile))
+	data, err := os.ReadFile(filepath.Join(i.dir, DeletedUsersFile))
 	if errors.Is(err, fs.ErrNotExist) {
 		return false, nil
 	}
 	if err != nil {
 		return false, fmt.Errorf("devauth: %w", err)
 	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if sc.Text() == username {
+	// Whole lines only: a line without its newline is a deletion still
+	// being written, by one write that has not finished.
+	for {
+		line, rest, complete := strings.Cut(string(data), "\n")
+		if !complete {
+			return false, nil
+		}
+		if line == username && username != "" {
 			return true, nil
 		}
+		data = []byte(rest)
 	}
-	return false, sc.Err()
 }
 
-// DeleteUser deletes the user: Mint refuses them from then on. Tokens
-// minted before stay valid until they expire, as Cognito's do at API
-// Gateway's authorizer. A user already deleted is ErrUserNotFound.
+// DeleteUser deletes the user: Mint refuses them from then on, in this
+// process and any other on the same state folder, such as make token.
+// Tokens minted before stay valid until they expire, as Cognito's do at
+// API Gateway's authorizer, which checks only their signature and expiry.
+// A user already deleted is ErrUserNotFound, as Cognito answers.
 func (i *Issuer) DeleteUser(username string) error {
 	if username == "" || strings.ContainsAny(username, "\r\n") {
 		return fmt.Errorf("devauth: no user %q", username)
@@ -62,6 +69,8 @@ func (i *Issuer) DeleteUser(username string) error {
 	if err != nil {
 		return fmt.Errorf("devauth: %w", err)
 	}
+	// One write of the whole line, appended: what another process reads
+	// is a list of whole lines and at most the start of this one.
 	if _, err := io.WriteString(f, username+"\n"); err != nil {
 		f.Close()
 		return fmt.Errorf("devauth: %w", err)
@@ -98,7 +107,7 @@ func (i *Issuer) CognitoHandler() http.Handler {
 		}
 		var in struct{ UserPoolId, Username string }
 		if err := json.NewDecoder(io.LimitReader(r.Body, 64<<10)).Decode(&in); err != nil {
-			fail(http.StatusBadRequest, "InvalidParameterException", "The body is not JSON.")
+			fail(http.StatusBadRequest, "SerializationException", "The body is not a JSON object.")
 			return
 		}
 		if in.UserPoolId != PoolID {

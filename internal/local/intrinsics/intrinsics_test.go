@@ -201,6 +201,12 @@ func TestNewStandsInForTheStack(t *testing.T) {
 			}
 			return ""
 		},
+		Attrs: func(id string, res samtemplate.Resource) map[string]string {
+			if res.Type == samtemplate.TypeTable {
+				return map[string]string{"StreamArn": "arn:table/todos-" + id + "/stream", "Empty": ""}
+			}
+			return nil
+		},
 	})
 	tests := []struct {
 		expr any
@@ -208,6 +214,8 @@ func TestNewStandsInForTheStack(t *testing.T) {
 	}{
 		{map[string]any{"Ref": "Table"}, "todos-Table"},
 		{map[string]any{"Fn::GetAtt": []any{"Table", "Arn"}}, "arn:table/todos-Table"},
+		{map[string]any{"Fn::GetAtt": []any{"Table", "StreamArn"}}, "arn:table/todos-Table/stream"},
+		{map[string]any{"Fn::Sub": "${Table.StreamArn}"}, "arn:table/todos-Table/stream"},
 		{map[string]any{"Ref": "Stage"}, "prod"},
 		{map[string]any{"Ref": "Retention"}, "14"},
 		{map[string]any{"Fn::Sub": "${AWS::StackName} ${AWS::Region} ${AWS::AccountId} ${AWS::Partition} ${AWS::URLSuffix}"}, "local local-1 000000000000 aws amazonaws.com"},
@@ -222,6 +230,7 @@ func TestNewStandsInForTheStack(t *testing.T) {
 	for _, expr := range []any{
 		map[string]any{"Ref": "HelloFunction"},
 		map[string]any{"Fn::GetAtt": []any{"HelloFunction", "Arn"}},
+		map[string]any{"Fn::GetAtt": []any{"Table", "Empty"}},
 	} {
 		if got, err := r.Value(expr); err == nil {
 			t.Errorf("Value(%v) = %v, want an error", expr, got)

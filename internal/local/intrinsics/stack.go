@@ -19,6 +19,10 @@ type Stack struct {
 	// is an error. Nil functions give no values.
 	Ref func(id string, r samtemplate.Resource) string
 	Arn func(id string, r samtemplate.Resource) string
+	// Attrs returns what Fn::GetAtt of a resource's other attributes
+	// gives, by attribute name, like a queue's QueueName and QueueUrl; nil,
+	// or an attribute left out, gives no value.
+	Attrs func(id string, r samtemplate.Resource) map[string]string
 }
 
 // New returns a Resolver of t's intrinsic functions as deployed as s.
@@ -44,6 +48,13 @@ func New(t *samtemplate.Template, s Stack) *Resolver {
 		if s.Arn != nil {
 			if v := s.Arn(id, res); v != "" {
 				r.Attrs[id+".Arn"] = v
+			}
+		}
+		if s.Attrs != nil {
+			for attr, v := range s.Attrs(id, res) {
+				if v != "" {
+					r.Attrs[id+"."+attr] = v
+				}
 			}
 		}
 	}

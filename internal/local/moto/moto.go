@@ -1,6 +1,10 @@
 // Package moto starts and stops moto's server mode (moto_server), the
 // open-source implementation of AWS service APIs that the local stack runs
-// for the services DynamoDB Local does not cover: Secrets Manager, for one.
+// for the services DynamoDB Local does not cover: Secrets Manager and SQS.
+// Its SQS keeps a queue's redrive policy: a message received
+// maxReceiveCount times moves to the dead-letter queue when it would be
+// received once more, as in SQS. Queue URLs are <endpoint>/<account>/<name>,
+// and it finds a queue by the name at the end of any URL it is given.
 // It serves their real wire protocols on a loopback port, so the functions
 // reach it through the AWS SDK, by the same code as in AWS, with only the
 // endpoint changed.

@@ -45,6 +45,10 @@ type SQSEvent struct {
 	Queue string
 	// BatchSize is the most messages of one invocation: 10 unless set.
 	BatchSize int
+	// MaximumBatchingWindowInSeconds is how long Lambda gathers messages
+	// before it invokes with fewer than BatchSize: 0, no gathering, unless
+	// set. A BatchSize over 10 needs one, as Lambda says.
+	MaximumBatchingWindowInSeconds int
 	// ReportBatchItemFailures is whether FunctionResponseTypes has
 	// ReportBatchItemFailures: the function names the messages that
 	// failed, and only they come back.
@@ -143,6 +147,18 @@ func sqsEvents(p map[string]any) ([]SQSEvent, error) {
 		} else if n != 0 {
 			e.BatchSize = n
 		}
+		if e.MaximumBatchingWindowInSeconds, err = intProp(props, "MaximumBatchingWindowInSeconds"); err != nil {
+			return nil, fmt.Errorf("Events.%s.Properties.%w", name, err)
+		}
+		// Lambda's own limits, which CreateEventSourceMapping enforces.
+		switch w := e.MaximumBatchingWindowInSeconds; {
+		case e.BatchSize < 1 || e.BatchSize > 10000:
+			return nil, fmt.Errorf("Events.%s.Properties.BatchSize must be from 1 to 10000", name)
+		case w < 0 || w > 300:
+			return nil, fmt.Errorf("Events.%s.Properties.MaximumBatchingWindowInSeconds must be from 0 to 300", name)
+		case e.BatchSize > 10 && w == 0:
+			return nil, fmt.Errorf("Events.%s.Properties: a BatchSize over 10 needs a MaximumBatchingWindowInSeconds of at least 1", name)
+		}
 		types, err := stringsProp(props, "FunctionResponseTypes")
 		if err != nil {
 			return nil, fmt.Errorf("Events.%s.Properties.%w", name, err)
@@ -163,6 +179,9 @@ type Queue struct {
 	// VisibilityTimeout is how many seconds a received message stays
 	// hidden: 30 unless set.
 	VisibilityTimeout int
+	// MessageRetentionPeriod is how many seconds the queue keeps a
+	// message: 345600 (4 days) unless set.
+	MessageRetentionPeriod int
 	// DeadLetterQueue is the logical ID of its RedrivePolicy's
 	// deadLetterTargetArn, "" for none; MaxReceiveCount is the receipts
 	// after which a message moves there.
@@ -176,18 +195,23 @@ func (t *Template) Queues() ([]Queue, error) {
 	var out []Queue
 	for _, id := range t.ids(TypeQueue) {
 		p := t.Resources[id].Properties
-		q := Queue{LogicalID: id, VisibilityTimeout: 30}
+		q := Queue{LogicalID: id, VisibilityTimeout: 30, MessageRetentionPeriod: 345600}
 		var err error
 		if q.QueueName, err = stringProp(p, "QueueName"); err != nil {
 			return nil, fmt.Errorf("samtemplate: queue %s: %w", id, err)
 		}
-		if fifo, _ := p["FifoQueue"].(bool); fifo {
+		if fifo := p["FifoQueue"]; fifo == true || fifo == "true" {
 			return nil, fmt.Errorf("samtemplate: queue %s: FIFO queues are not supported locally", id)
 		}
 		if v, err := intProp(p, "VisibilityTimeout"); err != nil {
 			return nil, fmt.Errorf("samtemplate: queue %s: %w", id, err)
 		} else if v != 0 {
 			q.VisibilityTimeout = v
+		}
+		if v, err := intProp(p, "MessageRetentionPeriod"); err != nil {
+			return nil, fmt.Errorf("samtemplate: queue %s: %w", id, err)
+		} else if v != 0 {
+			q.MessageRetentionPeriod = v
 		}
 		redrive, err := mapProp(p, "RedrivePolicy")
 		if err != nil {

@@ -74,12 +74,22 @@ type Config struct {
 
 // Queue is an SQS queue of the template and the name of its local copy.
 type Queue struct {
+	// Name is its local name: the NamePrefix and its QueueName, or its
+	// logical ID when it has none.
 	Name string
-	// URL and ARN are its Ref and its Arn: SQS's, which moto takes as
-	// well, since it finds a queue by the name at the URL's end.
-	URL, ARN string
-	// VisibilityTimeout is the template's, in seconds.
-	VisibilityTimeout int
+	// URL is its Ref, and its QueueUrl. Load gives the URL SQS would give
+	// it in the local Region and account; Start replaces it, here and
+	// wherever a function's environment holds it, with the URL the local
+	// SQS (moto) answers CreateQueue with, <endpoint>/<account>/<name>, so
+	// that a function's Ref of the queue is what the SDK gets from
+	// GetQueueUrl.
+	URL string
+	// ARN is its Arn, the same in moto as in SQS.
+	ARN string
+	// VisibilityTimeout and MessageRetentionPeriod are the template's, in
+	// seconds.
+	VisibilityTimeout      int
+	MessageRetentionPeriod int
 	// DeadLetterARN is its dead-letter queue's ARN, "" for none, and
 	// MaxReceiveCount the receipts after which a message moves there.
 	DeadLetterARN   string
@@ -93,6 +103,9 @@ type EventSource struct {
 	Queue    Queue
 	// BatchSize is the most messages of one invocation.
 	BatchSize int
+	// BatchingWindow is how long messages are gathered before an
+	// invocation of fewer than BatchSize.
+	BatchingWindow time.Duration
 	// ReportBatchItemFailures is whether the function reports which
 	// messages of a batch failed.
 	ReportBatchItemFailures bool
@@ -129,9 +142,9 @@ type Table struct {
 type LoadOptions struct {
 	// Parameters set template parameters by name, like PushoverToken.
 	Parameters map[string]string
-	// NamePrefix goes before the logical ID of a table or a secret to name
-	// its local copy, so that several copies of the API can share one
-	// DynamoDB and one moto.
+	// NamePrefix goes before the logical ID of a table or a secret, and
+	// the name of a queue, to name its local copy, so that several copies
+	// of the API can share one DynamoDB and one moto.
 	NamePrefix string
 }
 
@@ -177,7 +190,7 @@ func Load(dir string, opts LoadOptions) (*Config, error) {
 				// takes as well.
 				return localName(id)
 			case samtemplate.TypeQueue:
-				return queueURL(localName(id))
+				return queueURL(queueName(id, r, localName))
 			case samtemplate.TypeUserPool:
 				return devauth.PoolID
 			}
@@ -191,11 +204,22 @@ func Load(dir string, opts LoadOptions) (*Config, error) {
 			case samtemplate.TypeFunction:
 				return "arn:aws:lambda:" + region + ":" + accountID + ":function:" + id
 			case samtemplate.TypeQueue:
-				return queueARN(localName(id))
+				return queueARN(queueName(id, r, localName))
 			case samtemplate.TypeUserPool:
 				return "arn:aws:cognito-idp:" + region + ":" + accountID + ":userpool/" + devauth.PoolID
 			}
 			return ""
+		},
+		Attrs: func(id string, r samtemplate.Resource) map[string]string {
+			switch r.Type {
+			case samtemplate.TypeQueue:
+				name := queueName(id, r, localName)
+				return map[string]string{"QueueName": name, "QueueUrl": queueURL(name)}
+			case samtemplate.TypeUserPool:
+				provider := "cognito-idp." + region + ".amazonaws.com/" + devauth.PoolID
+				return map[string]string{"UserPoolId": devauth.PoolID, "ProviderName": provider, "ProviderURL": "https://" + provider}
+			}
+			return nil
 		},
 	})
 
@@ -243,7 +267,15 @@ func Load(dir string, opts LoadOptions) (*Config, error) {
 	return c, nil
 }
 
-// queueURL and queueARN are a queue's Ref and Arn, by its local name.
+// queueName is the local name of a queue: the prefix and its QueueName,
+// or its logical ID when it has none (CloudFormation would make one up).
+func queueName(id string, r samtemplate.Resource, localName func(string) string) string {
+	name, _ := r.Properties["QueueName"].(string)
+	return localName(cmp.Or(name, id))
+}
+
+// queueURL and queueARN are a queue's Ref and Arn in SQS, by its local
+// name; Start replaces the URL with the local SQS's.
 func queueURL(name string) string {
 	return "https://sqs." + region + ".amazonaws.com/" + accountID + "/" + name
 }
@@ -260,11 +292,16 @@ func (c *Config) loadQueues(tpl *samtemplate.Template, fns []samtemplate.Functio
 	byID := map[string]Queue{}
 	for _, d := range defs {
 		name := localName(cmp.Or(d.QueueName, d.LogicalID))
-		q := Queue{Name: name, URL: queueURL(name), ARN: queueARN(name), VisibilityTimeout: d.VisibilityTimeout, MaxReceiveCount: d.MaxReceiveCount}
-		if d.DeadLetterQueue != "" {
-			q.DeadLetterARN = queueARN(localName(d.DeadLetterQueue))
-		}
+		q := Queue{Name: name, URL: queueURL(name), ARN: queueARN(name), VisibilityTimeout: d.VisibilityTimeout,
+			MessageRetentionPeriod: d.MessageRetentionPeriod, MaxReceiveCount: d.MaxReceiveCount}
 		byID[d.LogicalID] = q
+	}
+	for _, d := range defs {
+		if d.DeadLetterQueue != "" {
+			q := byID[d.LogicalID]
+			q.DeadLetterARN = byID[d.DeadLetterQueue].ARN
+			byID[d.LogicalID] = q
+		}
 	}
 	// Dead-letter queues first: a redrive policy names an existing queue.
 	for _, d := range defs {
@@ -283,7 +320,8 @@ func (c *Config) loadQueues(tpl *samtemplate.Template, fns []samtemplate.Functio
 			if !ok {
 				return fmt.Errorf("stack: %s's event %s names %s, which %s does not define as a queue", f.LogicalID, ev.Name, ev.Queue, TemplateFile)
 			}
-			c.EventSources = append(c.EventSources, EventSource{Function: f.LogicalID, Queue: q, BatchSize: ev.BatchSize, ReportBatchItemFailures: ev.ReportBatchItemFailures})
+			c.EventSources = append(c.EventSources, EventSource{Function: f.LogicalID, Queue: q, BatchSize: ev.BatchSize,
+				BatchingWindow: time.Duration(ev.MaximumBatchingWindowInSeconds) * time.Second, ReportBatchItemFailures: ev.ReportBatchItemFailures})
 		}
 	}
 	return nil

@@ -184,8 +184,8 @@ func TestLoadResolvesTheFunctions(t *testing.T) {
 				t.Errorf("the secret holds %s and an ipHashKey of %d characters; want %s and 64 letters and digits, as GenerateSecretString says", got, len(key), tt.secret)
 			}
 			wantQueues := []stack.Queue{
-				{Name: strings.Replace(tt.queue, "PurgeQueue", "PurgeDeadLetterQueue", 1), VisibilityTimeout: 30},
-				{Name: tt.queue, VisibilityTimeout: 180, MaxReceiveCount: 5},
+				{Name: strings.Replace(tt.queue, "PurgeQueue", "PurgeDeadLetterQueue", 1), VisibilityTimeout: 30, MessageRetentionPeriod: 1209600},
+				{Name: tt.queue, VisibilityTimeout: 180, MessageRetentionPeriod: 1209600, MaxReceiveCount: 5},
 			}
 			for i := range wantQueues {
 				q := &wantQueues[i]
@@ -377,5 +377,77 @@ func TestLoadRefusesWhatTheLocalAPICannotRun(t *testing.T) {
 				t.Errorf("Load = %v, want an error containing %q", err, tt.want)
 			}
 		})
+	}
+}
+
+// A queue's local name is the prefix and its QueueName, or its logical ID
+// without one; its Ref, Arn and QueueName, and the redrive policy of the
+// queue that names it as dead-letter queue, all say that name.
+func TestLoadNamesTheQueuesLocally(t *testing.T) {
+	src := filepath.Join("testdata", "queues")
+	tests := []struct {
+		name      string
+		queueName string // the dead-letter queue's QueueName
+		wantDLQ   string
+	}{
+		{"by logical ID", "", "p-PurgeDeadLetterQueue"},
+		{"by QueueName", "purge-dead-letters", "p-purge-dead-letters"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			for _, name := range []string{"template.yaml", "openapi.yaml"} {
+				data, err := os.ReadFile(filepath.Join(src, name))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if name == "template.yaml" && tt.queueName != "" {
+					old := "  PurgeDeadLetterQueue:\n    Type: AWS::SQS::Queue\n    Properties:\n"
+					if !strings.Contains(string(data), old) {
+						t.Fatalf("testdata/queues/template.yaml no longer contains %q: update this test", old)
+					}
+					data = []byte(strings.Replace(string(data), old, old+"      QueueName: "+tt.queueName+"\n", 1))
+				}
+				if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			cfg, err := stack.Load(dir, stack.LoadOptions{NamePrefix: "p-"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			arn := func(name string) string { return "arn:aws:sqs:us-east-1:123456789012:" + name }
+			url := func(name string) string { return "https://sqs.us-east-1.amazonaws.com/123456789012/" + name }
+			want := []stack.Queue{
+				{Name: tt.wantDLQ, URL: url(tt.wantDLQ), ARN: arn(tt.wantDLQ), VisibilityTimeout: 30, MessageRetentionPeriod: 1209600},
+				{Name: "p-PurgeQueue", URL: url("p-PurgeQueue"), ARN: arn("p-PurgeQueue"), VisibilityTimeout: 180, MessageRetentionPeriod: 1209600,
+					DeadLetterARN: arn(tt.wantDLQ), MaxReceiveCount: 2},
+			}
+			if !reflect.DeepEqual(cfg.Queues, want) {
+				t.Errorf("Queues = %+v\nwant %+v", cfg.Queues, want)
+			}
+			env := cfg.Function("PurgeAccountFunction").Env
+			if env["PURGE_QUEUE_URL"] != url("p-PurgeQueue") || env["DEAD_LETTER_QUEUE"] != tt.wantDLQ {
+				t.Errorf("PURGE_QUEUE_URL %q, DEAD_LETTER_QUEUE %q: want the Ref and the GetAtt QueueName of the local queues", env["PURGE_QUEUE_URL"], env["DEAD_LETTER_QUEUE"])
+			}
+		})
+	}
+}
+
+func TestLoadRefusesAnEventOfAQueueItDoesNotHave(t *testing.T) {
+	dir := t.TempDir()
+	for _, name := range []string{"template.yaml", "openapi.yaml"} {
+		data, err := os.ReadFile(filepath.Join("testdata", "queues", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		data = []byte(strings.Replace(string(data), "Queue: !GetAtt PurgeQueue.Arn", "Queue: !GetAtt OtherQueue.Arn", 1))
+		if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, err := stack.Load(dir, stack.LoadOptions{})
+	if want := "PurgeAccountFunction's event Purge names OtherQueue, which template.yaml does not define as a queue"; err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("Load = %v, want an error containing %q", err, want)
 	}
 }

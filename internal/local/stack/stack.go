@@ -1,13 +1,16 @@
 // Package stack runs the whole API on this machine, as template.yaml
 // and the OpenAPI definition it includes describe it, and from nothing
 // else: Load reads the routes, the JWT authorizer, CORS, the access log
-// format, the functions with their settings and environment, and the
-// table and secrets; Start builds the functions with the Makefile's own
-// targets, starts DynamoDB Local (or uses a given DynamoDB) with the
-// template's table, and moto_server with its secrets when it has some, runs
-// the functions as Lambda does (package lambda) behind an HTTP API gateway
-// (gateway) on loopback, and has tokens minted by a local issuer (devauth)
-// that the gateway trusts in place of Cognito.
+// format, the functions with their settings, environment and SQS event
+// sources, and the table, secrets and queues; Start builds the functions
+// with the Makefile's own targets, starts DynamoDB Local (or uses a given
+// DynamoDB) with the template's table, and moto_server with its secrets
+// and queues when it has some, runs the functions as Lambda does (package
+// lambda) behind an HTTP API gateway (gateway) on loopback and polls their
+// queues for them as Lambda's event source mappings do (eventsource), and
+// has tokens minted by a local issuer (devauth) that the gateway trusts in
+// place of Cognito, and which stands in for the user pool's AdminDeleteUser
+// on a loopback port of its own.
 //
 // make dev runs it through cmd/localapi; the end-to-end tests start their
 // own copies, with their own parameters, environment and extra routes.
@@ -82,8 +85,12 @@ type Stack struct {
 	// MotoEndpoint is the moto_server the functions use for Secrets
 	// Manager and SQS; empty when the template has neither.
 	MotoEndpoint string
-	// CognitoEndpoint serves the user pool action the functions call
-	// (AdminDeleteUser), for the Issuer's users.
+	// Queues are the template's SQS queues as moto has them, with the
+	// URLs it gave them, which the functions' environment holds too.
+	Queues []Queue
+	// CognitoEndpoint serves the one user pool action the functions call,
+	// AdminDeleteUser, for the Issuer's users; the functions have it in
+	// AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER.
 	CognitoEndpoint string
 	// Issuer mints the tokens the gateway accepts, for any user.
 	Issuer *devauth.Issuer
@@ -120,8 +127,9 @@ func Start(ctx context.Context, cfg *Config, opts Options) (_ *Stack, err error)
 		return nil, fmt.Errorf("stack: %w", err)
 	}
 	s := &Stack{
-		URL:     "http://" + ln.Addr().String(),
-		failed:  make(chan error, 3),
+		URL: "http://" + ln.Addr().String(),
+		// One for each server and process that can fail.
+		failed:  make(chan error, 4),
 		closing: make(chan struct{}),
 		log:     logw,
 	}
@@ -176,9 +184,12 @@ func Start(ctx context.Context, cfg *Config, opts Options) (_ *Stack, err error)
 		}
 	}
 	if len(cfg.Queues) > 0 {
-		if err := CreateQueues(ctx, s.MotoEndpoint, cfg.Queues, opts.QueueVisibilityTimeout); err != nil {
+		created, err := CreateQueues(ctx, s.MotoEndpoint, cfg.Queues, opts.QueueVisibilityTimeout)
+		if err != nil {
 			return nil, err
 		}
+		cfg.useQueues(created)
+		s.Queues = created
 	}
 	if err := s.serveCognito(); err != nil {
 		return nil, err
@@ -300,7 +311,8 @@ func (s *Stack) PIDs(function string) []int {
 }
 
 // Wait returns nil when ctx ends, or an error as soon as the API fails: the
-// gateway stops serving, or the DynamoDB Local it started exits.
+// gateway or the user pool's stand-in stops serving, or the DynamoDB Local
+// or moto_server it started exits.
 func (s *Stack) Wait(ctx context.Context) error {
 	select {
 	case <-ctx.Done():
@@ -315,8 +327,11 @@ func (s *Stack) Wait(ctx context.Context) error {
 }
 
 // Close stops the API: the gateway takes no more requests and finishes
-// those in flight, then the functions' processes get SIGTERM, and so does
-// DynamoDB Local if Start started it. When ctx ends first, what is left is
+// those in flight, the event source mappings stop and Close waits for
+// them (a batch under way is cut short with its function, and its
+// messages come back after their visibility timeout, as after a crash),
+// then the functions' processes get SIGTERM, and so do DynamoDB Local and
+// moto_server if Start started them. When ctx ends first, what is left is
 // killed. Close returns once every process is gone.
 func (s *Stack) Close(ctx context.Context) error {
 	s.closeOnce.Do(func() {

@@ -51,6 +51,10 @@ func run(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
+	if queueFunction, err = buildQueueFunction(dir); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
 	defer mototest.Stop()
 	return dbtest.Run(m)
 }
