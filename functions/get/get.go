@@ -2,11 +2,9 @@ package main
 
 import (
 	"context"
-	"net/http"
 
 	"github.com/aws/aws-lambda-go/events"
 
-	"github.com/example/serverless-todo/pkg/etag"
 	"github.com/example/serverless-todo/pkg/request"
 	"github.com/example/serverless-todo/pkg/response"
 	"github.com/example/serverless-todo/pkg/store"
@@ -43,16 +41,6 @@ func (h *getHandler) handle(ctx context.Context, req *events.APIGatewayV2HTTPReq
 	if err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
-	tag := etag.Format(t.Version)
-	if match, _ := request.IfNoneMatch(req, t.Version); match {
-		resp := response.Empty(http.StatusNotModified)
-		resp.Headers["ETag"] = tag
-		return resp, nil
-	}
-	resp, err := response.JSON(http.StatusOK, t)
-	if err != nil {
-		return events.APIGatewayV2HTTPResponse{}, err
-	}
-	resp.Headers["ETag"] = tag
-	return resp, nil
+	match, _ := request.IfNoneMatch(req, t.Version)
+	return response.Versioned(t, t.Version, match)
 }

@@ -8,7 +8,6 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/example/serverless-todo/pkg/errkind"
-	"github.com/example/serverless-todo/pkg/etag"
 	"github.com/example/serverless-todo/pkg/profile"
 	"github.com/example/serverless-todo/pkg/request"
 	"github.com/example/serverless-todo/pkg/response"
@@ -37,16 +36,6 @@ func (h *getProfileHandler) handle(ctx context.Context, req *events.APIGatewayV2
 	if err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
-	tag := etag.Format(p.Version)
-	if match, _ := request.IfNoneMatch(req, p.Version); match {
-		resp := response.Empty(http.StatusNotModified)
-		resp.Headers["ETag"] = tag
-		return resp, nil
-	}
-	resp, err := response.JSON(http.StatusOK, p)
-	if err != nil {
-		return events.APIGatewayV2HTTPResponse{}, err
-	}
-	resp.Headers["ETag"] = tag
-	return resp, nil
+	match, _ := request.IfNoneMatch(req, p.Version)
+	return response.Versioned(p, p.Version, match)
 }

@@ -2,11 +2,9 @@ package main
 
 import (
 	"context"
-	"net/http"
 
 	"github.com/aws/aws-lambda-go/events"
 
-	"github.com/example/serverless-todo/pkg/etag"
 	"github.com/example/serverless-todo/pkg/request"
 	"github.com/example/serverless-todo/pkg/response"
 	"github.com/example/serverless-todo/pkg/store"
@@ -59,10 +57,5 @@ func (h *updateHandler) handle(ctx context.Context, req *events.APIGatewayV2HTTP
 	if err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
-	resp, err := response.JSON(http.StatusOK, t)
-	if err != nil {
-		return events.APIGatewayV2HTTPResponse{}, err
-	}
-	resp.Headers["ETag"] = etag.Format(t.Version)
-	return resp, nil
+	return response.Versioned(t, t.Version, false)
 }

@@ -3,12 +3,10 @@ package main
 import (
 	"context"
 	"errors"
-	"net/http"
 
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/example/serverless-todo/pkg/errkind"
-	"github.com/example/serverless-todo/pkg/etag"
 	"github.com/example/serverless-todo/pkg/profile"
 	"github.com/example/serverless-todo/pkg/request"
 	"github.com/example/serverless-todo/pkg/response"
@@ -60,10 +58,5 @@ func (h *updateProfileHandler) handle(ctx context.Context, req *events.APIGatewa
 	if err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
-	resp, err := response.JSON(http.StatusOK, p)
-	if err != nil {
-		return events.APIGatewayV2HTTPResponse{}, err
-	}
-	resp.Headers["ETag"] = etag.Format(p.Version)
-	return resp, nil
+	return response.Versioned(p, p.Version, false)
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/example/serverless-todo/pkg/errkind"
+	"github.com/example/serverless-todo/pkg/etag"
 	"github.com/example/serverless-todo/pkg/problem"
 )
 
@@ -29,6 +30,21 @@ func JSON(status int, v any) (events.APIGatewayV2HTTPResponse, error) {
 	resp := Empty(status)
 	resp.Headers["Content-Type"] = "application/json"
 	resp.Body = string(body)
+	return resp, nil
+}
+
+// Versioned answers with a representation at version and its ETag: 200
+// with v as its body, or, when the client already holds that version
+// (notModified, from If-None-Match), 304 without one.
+func Versioned(v any, version int64, notModified bool) (events.APIGatewayV2HTTPResponse, error) {
+	resp := Empty(http.StatusNotModified)
+	if !notModified {
+		var err error
+		if resp, err = JSON(http.StatusOK, v); err != nil {
+			return events.APIGatewayV2HTTPResponse{}, err
+		}
+	}
+	resp.Headers["ETag"] = etag.Format(version)
 	return resp, nil
 }
 
