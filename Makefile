@@ -52,6 +52,10 @@ build-GetProfileFunction:    ; $(LAMBDA_ENV) go build $(LAMBDA_FLAGS) -o $(ARTIF
 build-UpdateProfileFunction: ; $(LAMBDA_ENV) go build $(LAMBDA_FLAGS) -o $(ARTIFACTS_DIR)/bootstrap ./functions/updateprofile
 build-DeleteAccountFunction: ; $(LAMBDA_ENV) go build $(LAMBDA_FLAGS) -o $(ARTIFACTS_DIR)/bootstrap ./functions/deleteaccount
 build-PurgeAccountFunction:  ; $(LAMBDA_ENV) go build $(LAMBDA_FLAGS) -o $(ARTIFACTS_DIR)/bootstrap ./functions/purge
+build-CreateAttachmentFunction: ; $(LAMBDA_ENV) go build $(LAMBDA_FLAGS) -o $(ARTIFACTS_DIR)/bootstrap ./functions/createattachment
+build-GetAttachmentFunction: ; $(LAMBDA_ENV) go build $(LAMBDA_FLAGS) -o $(ARTIFACTS_DIR)/bootstrap ./functions/getattachment
+build-DeleteAttachmentFunction: ; $(LAMBDA_ENV) go build $(LAMBDA_FLAGS) -o $(ARTIFACTS_DIR)/bootstrap ./functions/deleteattachment
+build-ConfirmAttachmentFunction: ; $(LAMBDA_ENV) go build $(LAMBDA_FLAGS) -o $(ARTIFACTS_DIR)/bootstrap ./functions/confirmattachment
 
 ## test: install what the tests need, check for known vulnerabilities, then run every test against DynamoDB Local
 test: tools vulncheck

@@ -50,7 +50,7 @@ func TestChangesSinceATokenAreTheNewTodosAndTheDeletions(t *testing.T) {
 		t.Fatalf("the first sync = %+v; want a, nothing deleted, a token", first)
 	}
 	b := put(t, s, "alice", "b")
-	if err := s.DeleteTodo(t.Context(), "alice", a.ID, 0); err != nil {
+	if _, err := s.DeleteTodo(t.Context(), "alice", a.ID, 0); err != nil {
 		t.Fatal(err)
 	}
 	var next body

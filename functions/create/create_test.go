@@ -236,7 +236,7 @@ func TestAUserAtTheirQuotaGets403UntilTheyDeleteATodo(t *testing.T) {
 	apitest.JSON(t, apitest.Invoke(t, h.handle, other), 201, &todo.Todo{})
 	// Deleting one makes room, and the refused keyed request may be sent
 	// again: its key was freed.
-	if err := tbl.Store().DeleteTodo(t.Context(), "alice", first.ID, 0); err != nil {
+	if _, err := tbl.Store().DeleteTodo(t.Context(), "alice", first.ID, 0); err != nil {
 		t.Fatal(err)
 	}
 	resp := apitest.Invoke(t, h.handle, post(`{"title":"three"}`, map[string]string{"Idempotency-Key": "k3"}))

@@ -9,6 +9,7 @@ import (
 	"os"
 
 	"github.com/example/serverless-todo/pkg/handler"
+	"github.com/example/serverless-todo/pkg/objects"
 	"github.com/example/serverless-todo/pkg/store"
 )
 
@@ -20,10 +21,15 @@ func main() {
 }
 
 func run(ctx context.Context, getenv func(string) string, stdout io.Writer) error {
+	bucket, err := objects.Open(getenv)
+	if err != nil {
+		return err
+	}
 	db, err := store.Open(ctx, getenv)
 	if err != nil {
 		return err
 	}
-	h := &deleteHandler{store: db}
-	return handler.Start(ctx, getenv, handler.NewLogger(stdout), h.handle)
+	log := handler.NewLogger(stdout)
+	h := &deleteHandler{store: db, bucket: bucket, log: log}
+	return handler.Start(ctx, getenv, log, h.handle)
 }

@@ -1,6 +1,6 @@
 // Command purge is the Lambda function behind the purge queue: it deletes,
-// in the background, everything a deleted account holds, and the user in
-// the user pool.
+// in the background, everything a deleted account holds: the user in the
+// user pool, the attachments' objects and the data.
 package main
 
 import (
@@ -10,6 +10,7 @@ import (
 	"os"
 
 	"github.com/example/serverless-todo/pkg/handler"
+	"github.com/example/serverless-todo/pkg/objects"
 	"github.com/example/serverless-todo/pkg/purge"
 	"github.com/example/serverless-todo/pkg/store"
 	"github.com/example/serverless-todo/pkg/userpool"
@@ -27,6 +28,10 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 	if err != nil {
 		return err
 	}
+	bucket, err := objects.Open(getenv)
+	if err != nil {
+		return err
+	}
 	queue, err := purge.Open(getenv)
 	if err != nil {
 		return err
@@ -36,6 +41,6 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 		return err
 	}
 	log := handler.NewLogger(stdout)
-	h := &purgeHandler{store: db, queue: queue, pool: pool, log: log}
+	h := &purgeHandler{store: db, bucket: bucket, queue: queue, pool: pool, log: log}
 	return handler.StartQueue(ctx, getenv, log, h.handle)
 }

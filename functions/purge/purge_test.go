@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"slices"
 	"testing"
 	"time"
 
@@ -13,9 +14,12 @@ import (
 
 	"github.com/example/serverless-todo/internal/testkit/dbtest"
 	"github.com/example/serverless-todo/internal/testkit/mototest"
+	"github.com/example/serverless-todo/internal/testkit/s3test"
+	"github.com/example/serverless-todo/pkg/attachment"
 	"github.com/example/serverless-todo/pkg/awsconfig"
 	"github.com/example/serverless-todo/pkg/handler"
 	"github.com/example/serverless-todo/pkg/mergepatch"
+	"github.com/example/serverless-todo/pkg/objects"
 	"github.com/example/serverless-todo/pkg/profile"
 	"github.com/example/serverless-todo/pkg/purge"
 	"github.com/example/serverless-todo/pkg/todo"
@@ -27,12 +31,17 @@ func TestMain(m *testing.M) {
 	dbtest.Main(m)
 }
 
-// setup returns a handler over a table of its own and a queue of its own
+// setup returns a handler over a table, a bucket and a queue of its own
 // on moto, without a user pool (a stack with another issuer), and the
 // queue's client and URL.
-func setup(t *testing.T) (*purgeHandler, *dbtest.Table, *sqs.Client, string) {
+func setup(t *testing.T) (*purgeHandler, *dbtest.Table, *s3test.Bucket, *sqs.Client, string) {
 	t.Helper()
 	tbl := dbtest.NewTable(t)
+	b := s3test.New(t)
+	bucket, err := objects.Open(dbtest.Getenv(b.Env()))
+	if err != nil {
+		t.Fatal(err)
+	}
 	url, _ := mototest.NewQueue(t, nil)
 	q, err := purge.Open(dbtest.Getenv(map[string]string{awsconfig.EndpointVariable("SQS"): mototest.Endpoint(t), purge.EnvQueueURL: url}))
 	if err != nil {
@@ -43,7 +52,7 @@ func setup(t *testing.T) (*purgeHandler, *dbtest.Table, *sqs.Client, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &purgeHandler{store: tbl.Store(), queue: q, pool: pool, log: handler.NewLogger(&bytes.Buffer{})}, tbl, client, url
+	return &purgeHandler{store: tbl.Store(), bucket: bucket, queue: q, pool: pool, log: handler.NewLogger(&bytes.Buffer{})}, tbl, b, client, url
 }
 
 func message(body string) *events.SQSMessage {
@@ -51,9 +60,22 @@ func message(body string) *events.SQSMessage {
 }
 
 func TestPurgeDeletesADeletedAccountsData(t *testing.T) {
-	h, tbl, _, _ := setup(t)
+	h, tbl, b, _, _ := setup(t)
 	s := tbl.Store()
-	for i := range 30 {
+	// Objects of alice's, checked and uploaded, and one of bob's.
+	photo := []byte("\xff\xd8\xff\xe0 a photo")
+	withPhotos := (&todo.New{Title: "with photos"}).Todo(ulid.Make().String(), time.Now())
+	bobs := (&todo.New{Title: "bob's photo"}).Todo(ulid.Make().String(), time.Now())
+	if err := s.PutTodo(t.Context(), "alice", withPhotos, 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.PutTodo(t.Context(), "bob", bobs, 0); err != nil {
+		t.Fatal(err)
+	}
+	b.Attach(t, s, "alice", withPhotos.ID, attachment.StatusReady, photo)
+	b.Attach(t, s, "alice", withPhotos.ID, attachment.StatusPending, photo)
+	kept := b.Attach(t, s, "bob", bobs.ID, attachment.StatusReady, photo)
+	for i := range 29 {
 		if err := s.PutTodo(t.Context(), "alice", (&todo.New{Title: "todo"}).Todo(ulid.Make().String(), time.Now().Add(time.Duration(i))), 0); err != nil {
 			t.Fatal(err)
 		}
@@ -70,9 +92,12 @@ func TestPurgeDeletesADeletedAccountsData(t *testing.T) {
 	if err := h.handle(t.Context(), message(`{"owner":"alice","username":"alice"}`)); err != nil {
 		t.Fatal(err)
 	}
-	// bob's todo and counters, and alice's mark.
-	if items := tbl.Items(t); len(items) != 3 {
-		t.Errorf("%d items left, want bob's todo and counters and alice's mark: %v", len(items), items)
+	// bob's two todos and counters, and alice's mark.
+	if items := tbl.Items(t); len(items) != 4 {
+		t.Errorf("%d items left, want bob's todos and counters and alice's mark: %v", len(items), items)
+	}
+	if keys, want := b.Keys(t, ""), []string{attachment.ObjectKey("bob", bobs.ID, kept.ID)}; !slices.Equal(keys, want) {
+		t.Errorf("bucket holds %v, want bob's object only", keys)
 	}
 	// Again: nothing to do, no error.
 	if err := h.handle(t.Context(), message(`{"owner":"alice","username":"alice"}`)); err != nil {
@@ -81,7 +106,7 @@ func TestPurgeDeletesADeletedAccountsData(t *testing.T) {
 }
 
 func TestPurgeRefusesWhatIsNotADeletedAccount(t *testing.T) {
-	h, tbl, _, _ := setup(t)
+	h, tbl, _, _, _ := setup(t)
 	if err := tbl.Store().PutTodo(t.Context(), "alice", (&todo.New{Title: "alive"}).Todo(ulid.Make().String(), time.Now()), 0); err != nil {
 		t.Fatal(err)
 	}
@@ -97,7 +122,7 @@ func TestPurgeRefusesWhatIsNotADeletedAccount(t *testing.T) {
 
 // A purge that runs out of time queues the rest as a new message.
 func TestAPurgeOutOfTimeQueuesTheRest(t *testing.T) {
-	h, tbl, client, url := setup(t)
+	h, tbl, _, client, url := setup(t)
 	s := tbl.Store()
 	for range 3 {
 		if err := s.PutTodo(t.Context(), "alice", (&todo.New{Title: "todo"}).Todo(ulid.Make().String(), time.Now()), 0); err != nil {

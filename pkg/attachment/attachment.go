@@ -9,7 +9,10 @@ import (
 	"bytes"
 	"encoding/hex"
 	"net/http"
+	"slices"
 	"strconv"
+	"strings"
+	"time"
 
 	"github.com/example/serverless-todo/pkg/problem"
 )
@@ -40,6 +43,33 @@ type Attachment struct {
 	FileName    string `json:"fileName,omitempty" dynamodbav:"fileName,omitempty"`
 	Status      string `json:"status" dynamodbav:"status"`
 	CreatedAt   string `json:"createdAt" dynamodbav:"createdAt"`
+	// ExpiresAt (Unix seconds) ends a pending attachment whose upload
+	// never arrived: from then on it is gone (Live), and the next write
+	// of its todo drops it. The API never shows it.
+	ExpiresAt int64 `json:"-" dynamodbav:"expiresAt,omitempty"`
+}
+
+// Expired reports whether a is a pending attachment past its expiry at
+// now: its upload never came.
+func (a *Attachment) Expired(now time.Time) bool {
+	return a.Status == StatusPending && a.ExpiresAt != 0 && now.Unix() >= a.ExpiresAt
+}
+
+// Live returns the attachments of as that have not expired at now, as
+// the API shows them; nil when none are left.
+func Live(as []Attachment, now time.Time) []Attachment {
+	var live []Attachment
+	for _, a := range as {
+		if !a.Expired(now) {
+			live = append(live, a)
+		}
+	}
+	return live
+}
+
+// Find returns the index of the attachment id in as, -1 when there is none.
+func Find(as []Attachment, id string) int {
+	return slices.IndexFunc(as, func(a Attachment) bool { return a.ID == id })
 }
 
 // New is the body of POST /todos/{id}/attachments: what the app is about
@@ -49,6 +79,34 @@ type New struct {
 	ContentType string `json:"contentType" validate:"required,oneof=image/jpeg image/png image/heic image/webp"`
 	Size        int64  `json:"size" validate:"required,min=1"`
 	FileName    string `json:"fileName" validate:"omitempty,max=255,line,visible"`
+}
+
+// Validator checks a struct's fields against their validate tags and
+// composes text; *validate.Validator is the one the functions use.
+type Validator interface {
+	Struct(s any) error
+	Compose(s string) string
+}
+
+// Validate trims the file name, checks n against its rules and maxBytes,
+// and composes the file name in Unicode's composed form (NFC).
+func (n *New) Validate(v Validator, maxBytes int64) error {
+	n.FileName = strings.TrimSpace(n.FileName)
+	if err := v.Struct(n); err != nil {
+		return err
+	}
+	if err := n.CheckSize(maxBytes); err != nil {
+		return err
+	}
+	n.FileName = v.Compose(n.FileName)
+	return nil
+}
+
+// Pending returns the attachment a valid New declares, id, pending until
+// expiresAt (its upload's last chance), made at createdAt.
+func (n *New) Pending(id, createdAt string, expiresAt time.Time) Attachment {
+	return Attachment{ID: id, ContentType: n.ContentType, Size: n.Size, FileName: n.FileName,
+		Status: StatusPending, CreatedAt: createdAt, ExpiresAt: expiresAt.Unix()}
 }
 
 // CheckSize refuses a declared size over maxBytes, naming the field.
@@ -103,15 +161,63 @@ func Matches(contentType string, head []byte) bool {
 	return true
 }
 
-// UserPrefix is the key prefix of every object of owner's: the owner hex
-// encoded, so that no sub (whatever it holds: slashes, dots) can reach
-// out of its prefix, and a role or policy can be scoped to it.
-func UserPrefix(owner string) string { return "users/" + hex.EncodeToString([]byte(owner)) + "/" }
+// EnvBucket names the attachments' bucket in a function's environment.
+const EnvBucket = "ATTACHMENTS_BUCKET"
 
-// ObjectKey is the key of an attachment's object, from the server's ids
-// only, never from the file name the client gave.
+// Key prefixes of the bucket. An upload lands under UploadsPrefix, which
+// the bucket's event notification watches and its lifecycle rule empties
+// of what was never confirmed; the confirming function copies what passes
+// its checks to ObjectsPrefix, which downloads read. So no byte that was
+// not checked is ever handed out, and a stray upload expires on its own.
+const (
+	UploadsPrefix = "uploads/"
+	ObjectsPrefix = "users/"
+)
+
+// UserPrefix is the key prefix of every checked object of owner's: the
+// owner hex encoded, so that no sub (whatever it holds: slashes, dots) can
+// reach out of its prefix.
+func UserPrefix(owner string) string { return ObjectsPrefix + hex.EncodeToString([]byte(owner)) + "/" }
+
+// UserUploadsPrefix is the key prefix of owner's uploads.
+func UserUploadsPrefix(owner string) string {
+	return UploadsPrefix + hex.EncodeToString([]byte(owner)) + "/"
+}
+
+// ObjectKey is the key of an attachment's checked object, from the
+// server's ids only, never from the file name the client gave.
 func ObjectKey(owner, todoID, attachmentID string) string {
 	return UserPrefix(owner) + todoID + "/" + attachmentID
+}
+
+// UploadKey is the key the presigned upload of an attachment writes.
+func UploadKey(owner, todoID, attachmentID string) string {
+	return UserUploadsPrefix(owner) + todoID + "/" + attachmentID
+}
+
+// Keys are every key an attachment's bytes may be under: its checked
+// object's, and its upload's until the confirming function is done with
+// it. Deleting an attachment deletes both.
+func Keys(owner, todoID, attachmentID string) []string {
+	return []string{ObjectKey(owner, todoID, attachmentID), UploadKey(owner, todoID, attachmentID)}
+}
+
+// ParseUploadKey reads the owner and ids back from a key UploadKey made;
+// ok is false for any other key.
+func ParseUploadKey(key string) (owner, todoID, attachmentID string, ok bool) {
+	rest, found := strings.CutPrefix(key, UploadsPrefix)
+	if !found {
+		return "", "", "", false
+	}
+	parts := strings.Split(rest, "/")
+	if len(parts) != 3 || parts[0] == "" || parts[1] == "" || parts[2] == "" {
+		return "", "", "", false
+	}
+	b, err := hex.DecodeString(parts[0])
+	if err != nil || len(b) == 0 {
+		return "", "", "", false
+	}
+	return string(b), parts[1], parts[2], true
 }
 
 // ErrTooMany is the problem of a todo that holds MaxPerTodo attachments.

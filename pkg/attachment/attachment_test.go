@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/example/serverless-todo/internal/testkit/apitest"
 	"github.com/example/serverless-todo/pkg/attachment"
@@ -114,5 +115,60 @@ func TestCheckSizeRefusesMoreThanTheLimit(t *testing.T) {
 	p, ok := err.(*problem.Problem)
 	if !ok || p.Status != http.StatusBadRequest || !slices.Equal(apitest.Fields(*p), []string{"size"}) {
 		t.Errorf("one byte over: %v", err)
+	}
+}
+
+// The confirming function reads the owner and ids back from the key S3
+// reports; nothing but a key UploadKey made parses.
+func TestParseUploadKeyReadsBackWhatUploadKeyMade(t *testing.T) {
+	todoID, attID := "01JD8X3N7Q5V2K8M4R6T9W1Y3Z", "01JD8X3N7Q5V2K8M4R6T9W1Y40"
+	for _, owner := range []string{"alice", "a/b", "../bob", "ünïcødé"} {
+		o, td, a, ok := attachment.ParseUploadKey(attachment.UploadKey(owner, todoID, attID))
+		if !ok || o != owner || td != todoID || a != attID {
+			t.Errorf("owner %q: parsed (%q, %q, %q, %v)", owner, o, td, a, ok)
+		}
+		if key := attachment.UploadKey(owner, todoID, attID); !strings.HasPrefix(key, attachment.UserUploadsPrefix(owner)) {
+			t.Errorf("owner %q: upload key %q outside %q", owner, key, attachment.UserUploadsPrefix(owner))
+		}
+	}
+	for _, key := range []string{
+		attachment.ObjectKey("alice", todoID, attID), // a checked object, not an upload
+		"uploads/616c696365/" + todoID,               // no attachment id
+		"uploads/616c696365/" + todoID + "/" + attID + "/x",
+		"uploads/zz/" + todoID + "/" + attID, // not hex
+		"uploads//" + todoID + "/" + attID,
+		"",
+	} {
+		if _, _, _, ok := attachment.ParseUploadKey(key); ok {
+			t.Errorf("ParseUploadKey(%q) accepted it", key)
+		}
+	}
+}
+
+// A pending attachment whose upload never came is gone once it expires;
+// ready and rejected ones stay until deleted.
+func TestLiveDropsExpiredPendingAttachmentsOnly(t *testing.T) {
+	now := time.Unix(1_800_000_000, 0)
+	as := []attachment.Attachment{
+		{ID: "a", Status: attachment.StatusPending, ExpiresAt: now.Unix() + 1},
+		{ID: "b", Status: attachment.StatusPending, ExpiresAt: now.Unix()},
+		{ID: "c", Status: attachment.StatusReady},
+		{ID: "d", Status: attachment.StatusRejected},
+	}
+	var ids []string
+	for _, a := range attachment.Live(as, now) {
+		ids = append(ids, a.ID)
+	}
+	if want := []string{"a", "c", "d"}; !slices.Equal(ids, want) {
+		t.Errorf("Live = %v, want %v", ids, want)
+	}
+	if got := attachment.Live(as[1:2], now); got != nil {
+		t.Errorf("Live of only an expired one = %v, want nil", got)
+	}
+	if i := attachment.Find(as, "c"); i != 2 {
+		t.Errorf("Find(c) = %d", i)
+	}
+	if i := attachment.Find(as, "x"); i != -1 {
+		t.Errorf("Find(x) = %d", i)
 	}
 }

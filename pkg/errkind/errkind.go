@@ -50,6 +50,9 @@ var (
 	// before the deletion still passes the gateway until it expires, but
 	// writes nothing.
 	ErrAccountDeleted = errors.New("account deleted")
+	// ErrAttachmentNotFound: the todo has no such attachment, or none
+	// that is ready yet, where only a ready one will do.
+	ErrAttachmentNotFound = errors.New("attachment not found")
 	// ErrUsernameTaken: another user holds the username, in any case.
 	ErrUsernameTaken = errors.New("username taken")
 )

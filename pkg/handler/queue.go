@@ -2,14 +2,12 @@ package handler
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"runtime/debug"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
-	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-lambda-go/lambdacontext"
 )
 
@@ -52,12 +50,7 @@ func WrapQueue(log *slog.Logger, h MessageFunc) QueueLambda {
 // StartQueue serves h as the process's Lambda handler for an SQS event
 // source, as Start serves an API handler.
 func StartQueue(ctx context.Context, getenv func(string) string, log *slog.Logger, h MessageFunc) error {
-	if getenv(EnvRuntimeAPI) == "" {
-		return errors.New("handler: " + EnvRuntimeAPI + " is not set: this binary runs in Lambda, or under make dev")
-	}
-	SetMemoryLimit(getenv)
-	lambda.StartWithOptions(WrapQueue(log, h), lambda.WithContext(ctx))
-	panic("handler: lambda.StartWithOptions returned")
+	return start(ctx, getenv, WrapQueue(log, h))
 }
 
 // logMessage writes a message's one log line: which message, how often it

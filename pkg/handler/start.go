@@ -23,11 +23,16 @@ const EnvRuntimeAPI = "AWS_LAMBDA_RUNTIME_API"
 // until Lambda ends the process. Outside one it returns an error at once,
 // rather than let the runtime client end the process as it would.
 func Start(ctx context.Context, getenv func(string) string, log *slog.Logger, h Func) error {
+	return start(ctx, getenv, Wrap(log, h))
+}
+
+// start serves a wrapped handler as Start, StartQueue and StartObjects do.
+func start(ctx context.Context, getenv func(string) string, h any) error {
 	if getenv(EnvRuntimeAPI) == "" {
 		return errors.New("handler: " + EnvRuntimeAPI + " is not set: this binary runs in Lambda, or under make dev")
 	}
 	SetMemoryLimit(getenv)
-	lambda.StartWithOptions(Wrap(log, h), lambda.WithContext(ctx))
+	lambda.StartWithOptions(h, lambda.WithContext(ctx))
 	panic("handler: lambda.StartWithOptions returned")
 }
 

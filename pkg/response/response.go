@@ -78,6 +78,8 @@ func ProblemFor(err error) *problem.Problem {
 		return p
 	case errors.Is(err, errkind.ErrNotFound):
 		return problem.New(http.StatusNotFound, "The todo does not exist.")
+	case errors.Is(err, errkind.ErrAttachmentNotFound):
+		return problem.New(http.StatusNotFound, "The attachment does not exist.")
 	case errors.Is(err, errkind.ErrVersionMismatch):
 		return problem.New(http.StatusPreconditionFailed, "The todo has changed: its ETag no longer matches If-Match. Fetch it again and retry.")
 	case errors.Is(err, errkind.ErrIdempotencyKeyReused):

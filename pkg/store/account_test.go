@@ -171,7 +171,7 @@ func TestADeletedAccountWritesNothing(t *testing.T) {
 			_, err := s.UpdateTodo(ctx, "alice", td.ID, &todo.Patch{Done: set(true)}, 0)
 			return err
 		},
-		"DeleteTodo": func() error { return s.DeleteTodo(ctx, "alice", td.ID, 0) },
+		"DeleteTodo": func() error { _, err := s.DeleteTodo(ctx, "alice", td.ID, 0); return err },
 		"UpdateProfile": func() error {
 			_, err := s.UpdateProfile(ctx, "alice", named("newname"), 0)
 			return err
@@ -249,7 +249,7 @@ func TestPurgeAccountLeavesOnlyTheMarkAndIsResumable(t *testing.T) {
 				t.Fatal(err)
 			}
 			if i%3 == 0 {
-				if err := s.DeleteTodo(ctx, owner, td.ID, 0); err != nil {
+				if _, err := s.DeleteTodo(ctx, owner, td.ID, 0); err != nil {
 					t.Fatal(err)
 				}
 			}

@@ -127,7 +127,7 @@ func (s *Store) Changes(ctx context.Context, owner, token string, limit int) (Ch
 					out.DeletedIDs = append(out.DeletedIDs, ch.ID)
 				}
 			} else {
-				t, err := decodeTodo(item)
+				t, err := s.decodeTodo(item)
 				if err != nil {
 					return ChangeSet{}, err
 				}

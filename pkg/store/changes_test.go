@@ -80,7 +80,7 @@ func TestChangesFromNothingAreEveryLiveTodoAndNoDeletion(t *testing.T) {
 		}
 		ids = append(ids, td.ID)
 	}
-	if err := s.DeleteTodo(ctx, "alice", ids[1], 0); err != nil {
+	if _, err := s.DeleteTodo(ctx, "alice", ids[1], 0); err != nil {
 		t.Fatal(err)
 	}
 	p := todo.Patch{Done: set(true)}
@@ -127,7 +127,7 @@ func TestChangesSinceATokenComeOnceEachInTheirLatestVersion(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if err := s.DeleteTodo(ctx, "alice", b.ID, 0); err != nil {
+	if _, err := s.DeleteTodo(ctx, "alice", b.ID, 0); err != nil {
 		t.Fatal(err)
 	}
 	c := newTodo("c", time.Now())
@@ -216,7 +216,7 @@ func TestASyncingReplicaConvergesWhileOthersWrite(t *testing.T) {
 					_, err = s.UpdateTodo(ctx, "alice", mine[rng.IntN(len(mine))], &p, 0)
 				default:
 					i := rng.IntN(len(mine))
-					err = s.DeleteTodo(ctx, "alice", mine[i], 0)
+					_, err = s.DeleteTodo(ctx, "alice", mine[i], 0)
 					mine = slices.Delete(mine, i, i+1)
 				}
 				// Conflicts are answers a client retries; here they are

@@ -59,7 +59,7 @@ func Open(ctx context.Context, getenv func(string) string) (*Store, error) {
 	go func() {
 		defer close(s.warmed)
 		s.Warm(context.WithoutCancel(ctx))
-		primeDecoding()
+		s.primeDecoding()
 	}()
 	return s, nil
 }

@@ -138,7 +138,7 @@ func (s *Store) ListTodos(ctx context.Context, owner string, q ListQuery) (Page,
 			return Page{}, classify(err)
 		}
 		for _, item := range out.Items {
-			t, err := decodeTodo(item)
+			t, err := s.decodeTodo(item)
 			if err != nil {
 				return Page{}, err
 			}

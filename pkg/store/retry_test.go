@@ -87,14 +87,14 @@ func TestRetriedWritesAnswerAsTheirFirstAttemptCommitted(t *testing.T) {
 			wantUpdated(t, s, td, got, err)
 		}},
 		{"a delete with If-Match", "TransactWriteItems", "", faultproxy.DropAnswer, func(t *testing.T, s *store.Store, tbl *dbtest.Table, td todo.Todo) {
-			if err := s.DeleteTodo(ctx, "alice", td.ID, 1); err != nil {
+			if _, err := s.DeleteTodo(ctx, "alice", td.ID, 1); err != nil {
 				t.Fatalf("DeleteTodo: %v", err)
 			}
 			wantGone(t, s, td.ID)
 			wantTodoCount(t, tbl, 0)
 		}},
 		{"a delete without If-Match", "TransactWriteItems", "", faultproxy.DropAnswer, func(t *testing.T, s *store.Store, tbl *dbtest.Table, td todo.Todo) {
-			if err := s.DeleteTodo(ctx, "alice", td.ID, 0); err != nil {
+			if _, err := s.DeleteTodo(ctx, "alice", td.ID, 0); err != nil {
 				t.Fatalf("DeleteTodo: %v", err)
 			}
 			wantGone(t, s, td.ID)
@@ -188,12 +188,13 @@ func TestAWriteWithoutAnAnswerIsUnknownAndItsRetryLearnsTheOutcome(t *testing.T)
 			t.Fatal(err)
 		}
 		in := p.Fault(faultproxy.Rule{Operation: "TransactWriteItems", Times: 3})
-		wantUnknown(t, s.DeleteTodo(ctx, "alice", td.ID, 1))
+		_, err := s.DeleteTodo(ctx, "alice", td.ID, 1)
+		wantUnknown(t, err)
 		checkInjected(t, p, in, "TransactWriteItems", 3)
-		if err := s.DeleteTodo(ctx, "alice", td.ID, 1); err != nil {
+		if _, err := s.DeleteTodo(ctx, "alice", td.ID, 1); err != nil {
 			t.Fatalf("the retry: %v, want the first attempt's success", err)
 		}
-		if err := s.DeleteTodo(ctx, "alice", td.ID, 0); !errors.Is(err, errkind.ErrNotFound) {
+		if _, err := s.DeleteTodo(ctx, "alice", td.ID, 0); !errors.Is(err, errkind.ErrNotFound) {
 			t.Fatalf("another delete: %v, want errkind.ErrNotFound", err)
 		}
 	})

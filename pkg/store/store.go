@@ -69,6 +69,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/example/serverless-todo/pkg/attachment"
 	"github.com/example/serverless-todo/pkg/errkind"
 	"github.com/example/serverless-todo/pkg/keys"
 	"github.com/example/serverless-todo/pkg/todo"
@@ -280,7 +281,7 @@ func (s *Store) GetTodo(ctx context.Context, owner, id string) (todo.Todo, error
 	if err != nil {
 		return todo.Todo{}, err
 	}
-	return decodeTodo(item)
+	return s.decodeTodo(item)
 }
 
 // getTodoItem reads the item of the todo id of owner, consistently;
@@ -303,10 +304,16 @@ func (s *Store) getTodoItem(ctx context.Context, owner, id string) (map[string]t
 	return out.Item, nil
 }
 
-func decodeTodo(item map[string]types.AttributeValue) (todo.Todo, error) {
+// decodeTodo reads a todo from its item, without the pending attachments
+// that expired by now: their uploads never came (attachment.Live). The
+// next write of the todo leaves them out of its item.
+func (s *Store) decodeTodo(item map[string]types.AttributeValue) (todo.Todo, error) {
 	var t todo.Todo
 	if err := attributevalue.UnmarshalMap(item, &t); err != nil {
 		return todo.Todo{}, fmt.Errorf("store: unmarshal todo: %w", err)
+	}
+	if t.Attachments != nil {
+		t.Attachments = attachment.Live(t.Attachments, s.now())
 	}
 	return t, nil
 }
@@ -325,9 +332,6 @@ func decodeTodo(item map[string]types.AttributeValue) (todo.Todo, error) {
 // and returns that. The write takes the user's next sequence number, in
 // one transaction with the user's counters, as every write of a todo does
 // (see Changes).
-//
-// IAM: dynamodb:PutItem, dynamodb:UpdateItem
-// IAM keys: USER#*
 func (s *Store) UpdateTodo(ctx context.Context, owner, id string, p *todo.Patch, ifVersion int64) (todo.Todo, error) {
 	writeID := newWriteID()
 	if ifVersion != 0 {
@@ -337,13 +341,33 @@ func (s *Store) UpdateTodo(ctx context.Context, owner, id string, p *todo.Patch,
 		}
 		writeID = requestWriteID("update", id, strconv.FormatInt(ifVersion, 10), string(change))
 	}
+	return s.changeTodo(ctx, owner, id, writeID, ifVersion, func(cur todo.Todo, now time.Time) (todo.Todo, error) {
+		return p.Apply(cur, now), nil
+	})
+}
+
+// errUnchanged, from the change of changeTodo, leaves the todo as it is:
+// nothing is written, and the todo is returned as read.
+var errUnchanged = errors.New("store: unchanged")
+
+// changeTodo is every change of an existing todo: it reads the todo,
+// makes next of it with change (one version on), and writes the whole
+// item back at the user's next sequence number, under the condition that
+// the todo is still at the version read; see UpdateTodo for what the
+// conditions, ifVersion and writeID mean. An error of change is returned
+// as it is, after nothing was written, but errUnchanged, which returns the
+// todo as read.
+//
+// IAM: dynamodb:PutItem, dynamodb:UpdateItem
+// IAM keys: USER#*
+func (s *Store) changeTodo(ctx context.Context, owner, id, writeID string, ifVersion int64, change func(cur todo.Todo, now time.Time) (todo.Todo, error)) (todo.Todo, error) {
 	var result todo.Todo
 	err := s.sequenced(ctx, owner, func(c counters) error {
 		item, err := s.getTodoItem(ctx, owner, id)
 		if err != nil {
 			return err
 		}
-		cur, err := decodeTodo(item)
+		cur, err := s.decodeTodo(item)
 		if err != nil {
 			return err
 		}
@@ -354,7 +378,14 @@ func (s *Store) UpdateTodo(ctx context.Context, owner, id string, p *todo.Patch,
 		case ifVersion != 0 && cur.Version != ifVersion:
 			return errkind.ErrVersionMismatch
 		}
-		next := p.Apply(cur, s.now())
+		next, err := change(cur, s.now())
+		if errors.Is(err, errUnchanged) {
+			result = cur
+			return nil
+		}
+		if err != nil {
+			return err
+		}
 		put, err := s.newPut(newTodoItem(owner, next, writeID, c.Seq+1), versionCondition(cur.Version))
 		if err != nil {
 			return err
@@ -376,7 +407,7 @@ func (s *Store) UpdateTodo(ctx context.Context, owner, id string, p *todo.Patch,
 			todoFailed := aws.ToString(todoReason.Code) == conditionalCheckFailed
 			switch {
 			case todoFailed && writeIDOf(todoReason.Item) == writeID:
-				result, err = decodeTodo(todoReason.Item)
+				result, err = s.decodeTodo(todoReason.Item)
 				return err
 			case todoFailed && len(todoReason.Item) == 0:
 				return errkind.ErrNotFound
@@ -393,23 +424,43 @@ func (s *Store) UpdateTodo(ctx context.Context, owner, id string, p *todo.Patch,
 }
 
 // DeleteTodo deletes the todo id of owner, under the same conditions as
-// UpdateTodo, leaves a tombstone in its place for the store's tombstone TTL, and takes
-// it off owner's count of todos. The tombstone holds the delete's write
-// ID: a retry that finds no todo reads it to tell its own earlier delete
-// (success) from another's (errkind.ErrNotFound).
+// UpdateTodo, leaves a tombstone in its place for the store's tombstone
+// TTL, takes it off owner's count of todos, and returns the todo as it
+// was, whose attachments' objects the caller then deletes. It reads the
+// todo first and deletes it at the version read, so that what it returns
+// is what it deleted: an attachment added in between makes it read again.
+// The tombstone holds the delete's write ID: a retry that finds no todo
+// reads it to tell its own earlier delete (success, with a zero todo when
+// that was another request's attempt) from another's (errkind.ErrNotFound).
 //
 // IAM: dynamodb:DeleteItem, dynamodb:PutItem, dynamodb:UpdateItem
 // IAM keys: USER#*
-func (s *Store) DeleteTodo(ctx context.Context, owner, id string, ifVersion int64) error {
+func (s *Store) DeleteTodo(ctx context.Context, owner, id string, ifVersion int64) (todo.Todo, error) {
 	writeID := newWriteID()
 	if ifVersion != 0 {
 		writeID = requestWriteID("delete", id, strconv.FormatInt(ifVersion, 10))
 	}
-	expr, err := expression.NewBuilder().WithCondition(versionCondition(ifVersion)).Build()
-	if err != nil {
-		return fmt.Errorf("store: build condition: %w", err)
-	}
-	return s.sequenced(ctx, owner, func(c counters) error {
+	var deleted todo.Todo
+	err := s.sequenced(ctx, owner, func(c counters) error {
+		deleted = todo.Todo{}
+		item, err := s.getTodoItem(ctx, owner, id)
+		if errors.Is(err, errkind.ErrNotFound) {
+			return s.deletedBy(ctx, owner, id, writeID)
+		}
+		if err != nil {
+			return err
+		}
+		cur, err := s.decodeTodo(item)
+		if err != nil {
+			return err
+		}
+		if ifVersion != 0 && cur.Version != ifVersion {
+			return errkind.ErrVersionMismatch
+		}
+		expr, err := expression.NewBuilder().WithCondition(versionCondition(cur.Version)).Build()
+		if err != nil {
+			return fmt.Errorf("store: build condition: %w", err)
+		}
 		now := s.now()
 		tomb, err := attributevalue.MarshalMap(tombstoneItem{
 			PK: keys.UserPK(owner), SK: keys.TombstoneSK(id), Type: typeTombstone, ID: id,
@@ -437,20 +488,33 @@ func (s *Store) DeleteTodo(ctx context.Context, owner, id string, ifVersion int6
 				{Put: &types.Put{TableName: aws.String(s.table), Item: tomb}},
 			},
 		})
+		if err == nil {
+			deleted = cur
+			return nil
+		}
 		var canceled *types.TransactionCanceledException
 		if errors.As(err, &canceled) && len(canceled.CancellationReasons) == 3 {
 			reasons := canceled.CancellationReasons
 			switch {
-			case aws.ToString(reasons[1].Code) == conditionalCheckFailed && len(reasons[1].Item) != 0:
+			case aws.ToString(reasons[1].Code) == conditionalCheckFailed && len(reasons[1].Item) != 0 && ifVersion != 0:
 				return errkind.ErrVersionMismatch
+			case aws.ToString(reasons[1].Code) == conditionalCheckFailed && len(reasons[1].Item) != 0:
+				// Changed since the read: read it again.
+				return errSeqMoved
 			case aws.ToString(reasons[1].Code) == conditionalCheckFailed:
-				return s.deletedBy(ctx, owner, id, writeID)
+				if err := s.deletedBy(ctx, owner, id, writeID); err != nil {
+					return err
+				}
+				// This delete's own earlier attempt, of the todo read.
+				deleted = cur
+				return nil
 			case aws.ToString(reasons[0].Code) == conditionalCheckFailed:
 				return errSeqMoved
 			}
 		}
 		return classifyWrite(err)
 	})
+	return deleted, err
 }
 
 // deletedBy tells, for a delete that found no todo, whether the delete with

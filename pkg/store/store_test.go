@@ -198,7 +198,7 @@ func TestDeleteTodo(t *testing.T) {
 			if err := s.PutTodo(ctx, "alice", td, 0); err != nil {
 				t.Fatal(err)
 			}
-			if err := s.DeleteTodo(ctx, tt.owner, td.ID, tt.version); !errors.Is(err, tt.wantErr) {
+			if _, err := s.DeleteTodo(ctx, tt.owner, td.ID, tt.version); !errors.Is(err, tt.wantErr) {
 				t.Fatalf("err = %v, want %v", err, tt.wantErr)
 			}
 			_, err := s.GetTodo(ctx, "alice", td.ID)
@@ -209,7 +209,7 @@ func TestDeleteTodo(t *testing.T) {
 	}
 	t.Run("a missing todo is not found", func(t *testing.T) {
 		s := dbtest.NewTable(t).Store()
-		if err := s.DeleteTodo(ctx, "alice", ulid.Make().String(), 0); !errors.Is(err, errkind.ErrNotFound) {
+		if _, err := s.DeleteTodo(ctx, "alice", ulid.Make().String(), 0); !errors.Is(err, errkind.ErrNotFound) {
 			t.Fatalf("err = %v, want errkind.ErrNotFound", err)
 		}
 	})

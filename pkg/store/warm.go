@@ -60,6 +60,6 @@ func (s *Store) Warm(ctx context.Context) {
 // primeDecoding decodes an item into a todo, which builds and caches
 // attributevalue's decoder of the type. It runs while the first request is
 // not yet there, or is waiting for the warm-up anyway.
-func primeDecoding() {
-	_, _ = decodeTodo(map[string]types.AttributeValue{"id": &types.AttributeValueMemberS{Value: "prime"}})
+func (s *Store) primeDecoding() {
+	_, _ = s.decodeTodo(map[string]types.AttributeValue{"id": &types.AttributeValueMemberS{Value: "prime"}})
 }

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/example/serverless-todo/pkg/attachment"
 	"github.com/example/serverless-todo/pkg/mergepatch"
 	"github.com/example/serverless-todo/pkg/problem"
 )
@@ -32,6 +33,17 @@ type Todo struct {
 	CreatedAt string   `json:"createdAt" dynamodbav:"createdAt"`
 	UpdatedAt string   `json:"updatedAt" dynamodbav:"updatedAt"`
 	Version   int64    `json:"version" dynamodbav:"version"`
+	// Attachments are the todo's photos' metadata, in the order they
+	// were added: lists show them without another read.
+	Attachments []attachment.Attachment `json:"attachments,omitempty" dynamodbav:"attachments,omitempty"`
+}
+
+// Touch returns t one version on, changed at now: what every change of a
+// todo, its own fields' or its attachments', makes of it.
+func (t Todo) Touch(now time.Time) Todo {
+	t.UpdatedAt = Timestamp(now)
+	t.Version++
+	return t
 }
 
 // New is the body of POST /todos. Its tags are the rules for every todo
@@ -206,9 +218,7 @@ func (p *Patch) Apply(t Todo, now time.Time) Todo {
 			t.Tags = slices.Clone(p.Tags.Value)
 		}
 	}
-	t.UpdatedAt = Timestamp(now)
-	t.Version++
-	return t
+	return t.Touch(now)
 }
 
 // Values returns the patch's new values as a New, with the Go names of the

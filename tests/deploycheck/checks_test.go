@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/example/serverless-todo/internal/local/samtemplate"
+	"github.com/example/serverless-todo/pkg/attachment"
 	"github.com/example/serverless-todo/pkg/keys"
 )
 
@@ -38,6 +39,7 @@ var checks = []check{
 	{"authorizer", checkAuthorizer},
 	{"secrets", checkSecrets},
 	{"table", checkTable},
+	{"bucket", checkBucket},
 	{"api", checkAPI},
 }
 
@@ -83,12 +85,12 @@ func checkIntegrations(r *repo) []string {
 }
 
 // checkRoutes: every function of the template serves at least one route,
-// or a queue (the integrations check reports routes to functions it
-// lacks).
+// a queue or a bucket's notification (the integrations check reports
+// routes to functions it lacks).
 func checkRoutes(r *repo) []string {
 	var p problems
 	for _, id := range sortedKeys(r.functions) {
-		if len(r.routesOf(id)) == 0 && len(r.queuesOf(id)) == 0 {
+		if len(r.routesOf(id)) == 0 && len(r.queuesOf(id)) == 0 && len(r.functions[id].S3Events) == 0 {
 			p.add("template.yaml: %s serves no route: give an operation of openapi.yaml an x-amazon-apigateway-integration whose uri is the Fn::Sub of ${%s.Arn}'s invocation ARN, or remove the function", id, id)
 		}
 	}
@@ -270,7 +272,7 @@ func checkIAM(r *repo) []string {
 	table := map[string]any{"Fn::GetAtt": []any{tableID, "Arn"}}
 	for _, id := range sortedKeys(r.functions) {
 		fn := r.functions[id]
-		var needs, secretNeeds, sqsNeeds, poolNeeds, partitions []string
+		var needs, secretNeeds, sqsNeeds, poolNeeds, s3Needs, partitions []string
 		var derived bool
 		if folder := r.recipe(id).folder; folder != "" {
 			l := r.code.of(folder)
@@ -281,6 +283,7 @@ func checkIAM(r *repo) []string {
 				secretNeeds = slices.DeleteFunc(slices.Clone(l.actions), func(a string) bool { return !strings.HasPrefix(a, "secretsmanager:") })
 				sqsNeeds = slices.DeleteFunc(slices.Clone(l.actions), func(a string) bool { return !strings.HasPrefix(a, "sqs:") })
 				poolNeeds = slices.DeleteFunc(slices.Clone(l.actions), func(a string) bool { return !strings.HasPrefix(a, "cognito-idp:") })
+				s3Needs = slices.DeleteFunc(slices.Clone(l.actions), func(a string) bool { return !strings.HasPrefix(a, "s3:") })
 				partitions = l.leadingKeys
 			}
 		}
@@ -329,7 +332,7 @@ func checkIAM(r *repo) []string {
 			p.add("%s: role %s has managed policies %v", id, roleID, role.ManagedPolicyArns)
 		}
 		logs := map[string]any{"Fn::GetAtt": []any{refID(fn.LogGroup), "Arn"}}
-		var tableGot, secretGot, sqsGot, poolGot, logsGot, traceGot []string
+		var tableGot, secretGot, sqsGot, poolGot, s3Got, logsGot, traceGot []string
 		for _, pol := range role.Policies {
 			for _, s := range pol.Statements {
 				if s.Effect != "Allow" || len(s.NotActions) > 0 || len(s.NotResources) > 0 {
@@ -371,6 +374,11 @@ func checkIAM(r *repo) []string {
 						if len(s.Resources) != 1 || !refersTo(s.Resources[0], userPoolID) {
 							p.add("template.yaml: %s: may call %s on %v, not only on the stack's user pool", id, action, s.Resources)
 						}
+					case strings.HasPrefix(action, "s3:"):
+						s3Got = append(s3Got, action)
+						for _, w := range s3Grant(action, s) {
+							p.add("template.yaml: %s: %s %s", id, action, w)
+						}
 					case strings.HasPrefix(action, "logs:"):
 						logsGot = append(logsGot, action)
 						if !reflect.DeepEqual(s.Resources, []any{logs}) {
@@ -402,7 +410,10 @@ func checkIAM(r *repo) []string {
 			}{"its secrets", secretGot, secretNeeds}, struct {
 				what      string
 				got, want []string
-			}{"the user pool", poolGot, poolNeeds})
+			}{"the user pool", poolGot, poolNeeds}, struct {
+				what      string
+				got, want []string
+			}{"the bucket", s3Got, s3Needs})
 		}
 		for _, grant := range grants {
 			extra, missing := sameSet(grant.got, grant.want)
@@ -415,6 +426,46 @@ func checkIAM(r *repo) []string {
 		}
 	}
 	return p
+}
+
+// objectPrefixes are where the attachments' objects are: the uploads, and
+// the checked objects, each per user (pkg/attachment).
+var objectPrefixes = []string{attachment.UploadsPrefix, attachment.ObjectsPrefix}
+
+// s3Grant says what is wrong with a statement's grant of an S3 action: an
+// object action reaches objects under the attachments' prefixes only,
+// never the whole bucket; ListBucket, the one bucket action, lists those
+// prefixes only.
+func s3Grant(action string, s samtemplate.Statement) []string {
+	var wrong []string
+	if action == "s3:ListBucket" {
+		bucket := map[string]any{"Fn::GetAtt": []any{bucketID, "Arn"}}
+		prefixes := make([]any, len(objectPrefixes))
+		for i, pre := range objectPrefixes {
+			prefixes[i] = pre + "*"
+		}
+		if !reflect.DeepEqual(s.Resources, []any{bucket}) {
+			wrong = append(wrong, fmt.Sprintf("on %v, want the bucket %s's Arn", s.Resources, bucketID))
+		}
+		cond, _ := s.Condition["StringLike"].(map[string]any)
+		if got, _ := cond["s3:prefix"].([]any); len(s.Condition) != 1 || len(cond) != 1 || !sameItems(got, prefixes) {
+			wrong = append(wrong, fmt.Sprintf("with the condition %v, want StringLike s3:prefix %v", s.Condition, prefixes))
+		}
+		return wrong
+	}
+	if len(s.Resources) == 0 {
+		return []string{"on no resource"}
+	}
+	for _, res := range s.Resources {
+		sub, _ := res.(map[string]any)["Fn::Sub"].(string)
+		if !slices.ContainsFunc(objectPrefixes, func(pre string) bool { return sub == "${"+bucketID+".Arn}/"+pre+"*" }) {
+			wrong = append(wrong, fmt.Sprintf("on %v, want only objects under %v of %s", res, objectPrefixes, bucketID))
+		}
+	}
+	if s.Condition != nil {
+		wrong = append(wrong, fmt.Sprintf("with the condition %v, want none", s.Condition))
+	}
+	return wrong
 }
 
 // leadingKeysCondition is the condition that lets a statement reach only
@@ -756,6 +807,134 @@ func checkTable(r *repo) []string {
 		}
 	}
 	return p
+}
+
+// checkBucket: the attachments' bucket is private, encrypted, TLS only,
+// retained like the table, open to browsers' uploads from the API's
+// origins, rid of stray uploads, and notifies one function of each upload;
+// every other function that links the bucket's code is told its name.
+func checkBucket(r *repo) []string {
+	var p problems
+	if ids := r.tpl.Buckets(); !slices.Equal(ids, []string{bucketID}) {
+		return []string{fmt.Sprintf("want exactly the bucket %s, have %v", bucketID, ids)}
+	}
+	b := r.tpl.Resources[bucketID]
+	props := b.Properties
+	if b.DeletionPolicy != "RetainExceptOnCreate" || b.UpdateReplacePolicy != "Retain" {
+		p.add("%s: DeletionPolicy %q and UpdateReplacePolicy %q, want RetainExceptOnCreate and Retain", bucketID, b.DeletionPolicy, b.UpdateReplacePolicy)
+	}
+	if _, named := props["BucketName"]; named {
+		p.add("%s has a BucketName: a retained bucket of that name would block the next stack's; leave the name to CloudFormation", bucketID)
+	}
+	block := map[string]any{"BlockPublicAcls": true, "BlockPublicPolicy": true, "IgnorePublicAcls": true, "RestrictPublicBuckets": true}
+	if !reflect.DeepEqual(props["PublicAccessBlockConfiguration"], block) {
+		p.add("%s: PublicAccessBlockConfiguration %v, want %v", bucketID, props["PublicAccessBlockConfiguration"], block)
+	}
+	if want := map[string]any{"Rules": []any{map[string]any{"ObjectOwnership": "BucketOwnerEnforced"}}}; !reflect.DeepEqual(props["OwnershipControls"], want) {
+		p.add("%s: OwnershipControls %v, want %v (no ACLs)", bucketID, props["OwnershipControls"], want)
+	}
+	enc, _ := props["BucketEncryption"].(map[string]any)
+	rules, _ := enc["ServerSideEncryptionConfiguration"].([]any)
+	var algorithm any
+	if len(rules) == 1 {
+		def, _ := rules[0].(map[string]any)["ServerSideEncryptionByDefault"].(map[string]any)
+		algorithm = def["SSEAlgorithm"]
+	}
+	if algorithm != "AES256" && algorithm != "aws:kms" {
+		p.add("%s: BucketEncryption %v, want SSE-S3 (AES256) or SSE-KMS by default", bucketID, props["BucketEncryption"])
+	}
+	cors, _ := props["CorsConfiguration"].(map[string]any)
+	corsRules, _ := cors["CorsRules"].([]any)
+	if len(corsRules) != 1 {
+		p.add("%s: %d CORS rules, want one", bucketID, len(corsRules))
+	} else {
+		rule, _ := corsRules[0].(map[string]any)
+		if !refersTo(rule["AllowedOrigins"], "CorsAllowOrigins") {
+			p.add("%s: CORS AllowedOrigins %v, want Ref CorsAllowOrigins, the API's", bucketID, rule["AllowedOrigins"])
+		}
+		if methods := fmt.Sprint(rule["AllowedMethods"]); methods != "[GET PUT]" {
+			p.add("%s: CORS AllowedMethods %s, want [GET PUT]: the presigned download and upload", bucketID, methods)
+		}
+	}
+	lifecycle, _ := props["LifecycleConfiguration"].(map[string]any)
+	var expiresUploads, abortsMultipart bool
+	lifecycleRules, _ := lifecycle["Rules"].([]any)
+	for _, v := range lifecycleRules {
+		rule, _ := v.(map[string]any)
+		if rule["Status"] != "Enabled" {
+			continue
+		}
+		if rule["Prefix"] == attachment.UploadsPrefix && number(rule["ExpirationInDays"]) >= 1 {
+			expiresUploads = true
+		}
+		abort, _ := rule["AbortIncompleteMultipartUpload"].(map[string]any)
+		if _, hasPrefix := rule["Prefix"]; !hasPrefix && number(abort["DaysAfterInitiation"]) >= 1 {
+			abortsMultipart = true
+		}
+	}
+	if !expiresUploads {
+		p.add("%s: no enabled lifecycle rule expires the objects under %s, the uploads never checked", bucketID, attachment.UploadsPrefix)
+	}
+	if !abortsMultipart {
+		p.add("%s: no enabled lifecycle rule of the whole bucket aborts incomplete multipart uploads", bucketID)
+	}
+	if !r.deniesInsecureTransport() {
+		p.add("%s: no AWS::S3::BucketPolicy of it denies s3:* on it and its objects to any principal when aws:SecureTransport is false", bucketID)
+	}
+
+	var notified []string
+	for _, id := range sortedKeys(r.functions) {
+		fn := r.functions[id]
+		for _, ev := range fn.S3Events {
+			notified = append(notified, id)
+			if ev.Bucket != bucketID || !slices.Equal(ev.Events, []string{"s3:ObjectCreated:*"}) || ev.Prefix != attachment.UploadsPrefix || ev.Suffix != "" {
+				p.add("%s: S3 event %s is %+v, want s3:ObjectCreated:* of %s under %s", id, ev.Name, ev, bucketID, attachment.UploadsPrefix)
+			}
+			if _, told := fn.Environment[attachment.EnvBucket]; told {
+				p.add("%s: %s in its environment makes a dependency cycle with the notification; it reads the bucket from each event", id, attachment.EnvBucket)
+			}
+		}
+		folder := r.recipe(id).folder
+		if folder == "" || len(fn.S3Events) > 0 {
+			continue
+		}
+		l := r.code.of(folder)
+		if l.err != nil || !slices.ContainsFunc(l.actions, func(a string) bool { return strings.HasPrefix(a, "s3:") }) {
+			continue
+		}
+		if v := fn.Environment[attachment.EnvBucket]; refID(v) != bucketID {
+			p.add("%s: calls S3, and %s is %v, want Ref %s", id, attachment.EnvBucket, v, bucketID)
+		}
+	}
+	if len(notified) != 1 {
+		p.add("%s notifies %v of its uploads, want exactly one function", bucketID, notified)
+	}
+	return p
+}
+
+// deniesInsecureTransport reports whether a bucket policy of the bucket
+// denies everyone everything over plain HTTP.
+func (r *repo) deniesInsecureTransport() bool {
+	for _, id := range sortedKeys(r.tpl.Resources) {
+		res := r.tpl.Resources[id]
+		if res.Type != "AWS::S3::BucketPolicy" || !refersTo(res.Properties["Bucket"], bucketID) {
+			continue
+		}
+		doc, _ := res.Properties["PolicyDocument"].(map[string]any)
+		stmts, _ := doc["Statement"].([]any)
+		for _, v := range stmts {
+			s, _ := v.(map[string]any)
+			cond, _ := s["Condition"].(map[string]any)
+			boolean, _ := cond["Bool"].(map[string]any)
+			resources := fmt.Sprint(s["Resource"])
+			if s["Effect"] == "Deny" && s["Principal"] == "*" && fmt.Sprint(s["Action"]) == "s3:*" &&
+				fmt.Sprint(boolean["aws:SecureTransport"]) == "false" &&
+				strings.Contains(resources, "["+bucketID+" Arn]") && strings.Contains(resources, "${"+bucketID+".Arn}/*") {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // checkAPI: the HTTP API is built from openapi.yaml, refuses a definition

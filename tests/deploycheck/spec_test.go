@@ -10,8 +10,9 @@ package deploycheck
 
 const (
 	// tableID and apiID are the logical IDs of the table and the API.
-	tableID = "TodoTable"
-	apiID   = "TodoApi"
+	tableID  = "TodoTable"
+	apiID    = "TodoApi"
+	bucketID = "AttachmentsBucket"
 	// definitionLocation is where the API's OpenAPI document is included
 	// from, relative to template.yaml.
 	definitionLocation = "./openapi.yaml"

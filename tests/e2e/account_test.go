@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -21,6 +22,7 @@ import (
 
 	"github.com/example/serverless-todo/internal/local/devauth"
 	"github.com/example/serverless-todo/internal/testkit/dbtest"
+	"github.com/example/serverless-todo/pkg/attachment"
 	"github.com/example/serverless-todo/pkg/keys"
 )
 
@@ -180,7 +182,21 @@ func TestDeletingAnAccountLeavesNothingBehind(t *testing.T) {
 		}
 	}
 	a.do(t, request{method: "PATCH", path: "/me", token: otherToken, body: `{"username":"other` + name + `"}`}).want(t, http.StatusOK)
-	a.create(t, otherToken, `{"title":"still here"}`)
+	kept := a.create(t, otherToken, `{"title":"still here"}`)
+	// A photo each, checked; and one of the user's never uploaded.
+	withPhoto := a.create(t, token, `{"title":"with a photo"}`)
+	for _, p := range []struct{ token, todo string }{{token, withPhoto.ID}, {otherToken, kept.ID}} {
+		d := a.declare(t, p.token, p.todo, "image/jpeg", 1000)
+		if status, body := upload(t, d.Upload, photo(1000)); status != http.StatusOK {
+			t.Fatalf("upload: %d %s", status, body)
+		}
+		a.settled(t, p.token, p.todo, d.ID)
+	}
+	a.declare(t, token, withPhoto.ID, "image/jpeg", 1000)
+	othersObjects := a.bucketKeys(t, attachment.UserPrefix(other))
+	if len(othersObjects) != 1 || len(a.bucketKeys(t, attachment.UserPrefix(user))) != 1 {
+		t.Fatalf("bucket holds %v before the deletion", a.bucketKeys(t, ""))
+	}
 	fill(t, table, user, 10_000-partitionSize(t.Context(), t, table, user)-1)
 	if n := partitionSize(t.Context(), t, table, user); n+1 != 10_000 {
 		t.Fatalf("%d items in the partition and the username, want 10,000", n+1)
@@ -249,6 +265,10 @@ func TestDeletingAnAccountLeavesNothingBehind(t *testing.T) {
 	}
 	if got := fmt.Sprint(a.ownedItems(t, other)); got != otherBefore {
 		t.Errorf("the other user's items changed:\n%s\nwant\n%s", got, otherBefore)
+	}
+	// The purge deleted the user's objects, and only theirs.
+	if keys := a.bucketKeys(t, ""); !slices.Equal(keys, othersObjects) {
+		t.Errorf("bucket holds %v after the purge, want only the other user's %v", keys, othersObjects)
 	}
 	// The old token sees nothing; the username is another's to take.
 	var listed page

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/example/serverless-todo/internal/local/devauth"
+	"github.com/example/serverless-todo/pkg/attachment"
 )
 
 // todo is the API's representation of a todo.
@@ -24,6 +25,8 @@ type todo struct {
 	CreatedAt string   `json:"createdAt"`
 	UpdatedAt string   `json:"updatedAt"`
 	Version   int      `json:"version"`
+	// Attachments are the metadata of its photos.
+	Attachments []attachment.Attachment `json:"attachments"`
 }
 
 type page struct {

@@ -158,7 +158,8 @@ func (c *caller) updateTodo(ctx context.Context, owner, id string) error {
 }
 
 func (c *caller) deleteTodo(ctx context.Context, owner, id string) error {
-	return c.store.DeleteTodo(ctx, owner, id, 0)
+	_, err := c.store.DeleteTodo(ctx, owner, id, 0)
+	return err
 }
 
 // contactItem is a contact message as the contact function stores it.

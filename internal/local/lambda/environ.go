@@ -49,10 +49,11 @@ func checkEnv(vars map[string]string) error {
 }
 
 // Credentials that only DynamoDB Local and other local endpoints accept: a
-// function must never reach real AWS from a developer's machine.
+// function must never reach real AWS from a developer's machine. The
+// local S3 checks the signatures made with them, as S3 checks its own.
 const (
-	localAccessKeyID     = "ASIALOCALDEVELOPMENT"
-	localSecretAccessKey = "local-development-secret-access-key"
+	LocalAccessKeyID     = "ASIALOCALDEVELOPMENT"
+	LocalSecretAccessKey = "local-development-secret-access-key"
 	localSessionToken    = "local-development-session-token"
 )
 
@@ -87,9 +88,9 @@ func (e *env) environ() []string {
 		"_HANDLER":                        "bootstrap",
 		"LAMBDA_TASK_ROOT":                root,
 		"LAMBDA_RUNTIME_DIR":              root,
-		"AWS_ACCESS_KEY":                  localAccessKeyID,
-		"AWS_ACCESS_KEY_ID":               localAccessKeyID,
-		"AWS_SECRET_ACCESS_KEY":           localSecretAccessKey,
+		"AWS_ACCESS_KEY":                  LocalAccessKeyID,
+		"AWS_ACCESS_KEY_ID":               LocalAccessKeyID,
+		"AWS_SECRET_ACCESS_KEY":           LocalSecretAccessKey,
 		"AWS_SESSION_TOKEN":               localSessionToken,
 	} {
 		vars[k] = v

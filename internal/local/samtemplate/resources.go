@@ -34,6 +34,23 @@ type Function struct {
 	// SQSEvents are its Events of type SQS: the queues whose messages
 	// invoke it.
 	SQSEvents []SQSEvent
+	// S3Events are its Events of type S3: the buckets whose object events
+	// invoke it, through their notifications.
+	S3Events []S3Event
+}
+
+// S3Event is a bucket's notification of object events to a function:
+// SAM's Events entry of Type S3, which SAM turns into the bucket's
+// NotificationConfiguration and S3's permission to invoke.
+type S3Event struct {
+	// Name is the event's key under Events.
+	Name string
+	// Bucket is the logical ID of the bucket, which the event Refs.
+	Bucket string
+	// Events are S3's event types, like s3:ObjectCreated:*.
+	Events []string
+	// Prefix and Suffix are the key filter's rules; empty for none.
+	Prefix, Suffix string
 }
 
 // SQSEvent is an event source mapping of a queue to a function: SAM's
@@ -114,7 +131,74 @@ func function(id string, r Resource) (Function, error) {
 	if f.SQSEvents, err = sqsEvents(p); err != nil {
 		return Function{}, err
 	}
+	if f.S3Events, err = s3Events(p); err != nil {
+		return Function{}, err
+	}
 	return f, nil
+}
+
+// s3Events reads a function's Events of type S3, sorted by name.
+func s3Events(p map[string]any) ([]S3Event, error) {
+	events, err := mapProp(p, "Events")
+	if err != nil {
+		return nil, err
+	}
+	var out []S3Event
+	for _, name := range sortedKeys(events) {
+		ev, _ := events[name].(map[string]any)
+		if ev["Type"] != "S3" {
+			continue
+		}
+		props, err := mapProp(ev, "Properties")
+		if err != nil {
+			return nil, fmt.Errorf("Events.%s.%w", name, err)
+		}
+		e := S3Event{Name: name}
+		ref, _ := props["Bucket"].(map[string]any)
+		if e.Bucket, _ = ref["Ref"].(string); e.Bucket == "" {
+			return nil, fmt.Errorf("Events.%s.Properties.Bucket must be the Ref of a bucket of the template, as SAM requires", name)
+		}
+		if e.Events, err = stringsOrString(props["Events"]); err != nil || len(e.Events) == 0 {
+			return nil, fmt.Errorf("Events.%s.Properties.Events must be an event type or a list of them", name)
+		}
+		filter, err := mapProp(props, "Filter")
+		if err != nil {
+			return nil, fmt.Errorf("Events.%s.Properties.%w", name, err)
+		}
+		key, err := mapProp(filter, "S3Key")
+		if err != nil {
+			return nil, fmt.Errorf("Events.%s.Properties.Filter.%w", name, err)
+		}
+		rules, err := listProp(key, "Rules")
+		if err != nil {
+			return nil, fmt.Errorf("Events.%s.Properties.Filter.S3Key.%w", name, err)
+		}
+		for i, r := range rules {
+			m, _ := r.(map[string]any)
+			value, err := stringProp(m, "Value")
+			if err != nil {
+				return nil, fmt.Errorf("Events.%s.Properties.Filter.S3Key.Rules[%d].%w", name, i, err)
+			}
+			switch m["Name"] {
+			case "prefix":
+				e.Prefix = value
+			case "suffix":
+				e.Suffix = value
+			default:
+				return nil, fmt.Errorf("Events.%s.Properties.Filter.S3Key.Rules[%d].Name must be prefix or suffix", name, i)
+			}
+		}
+		out = append(out, e)
+	}
+	return out, nil
+}
+
+// Buckets returns the logical IDs of the template's S3 buckets, sorted.
+// Locally a bucket is its name and its notifications (the S3Events of
+// the functions): what else S3 keeps of it, the local S3 does not
+// emulate (package s3server).
+func (t *Template) Buckets() []string {
+	return t.ids(TypeBucket)
 }
 
 // sqsEvents reads a function's Events of type SQS, sorted by name. Other
@@ -559,15 +643,42 @@ type Statement struct {
 	Condition    map[string]any
 }
 
-// Roles returns the template's IAM roles, sorted by logical ID.
+// Roles returns the template's IAM roles, sorted by logical ID, each with
+// its inline policies and the AWS::IAM::Policy resources attached to it
+// (by the Ref of the role in their Roles).
 func (t *Template) Roles() ([]Role, error) {
 	var roles []Role
+	index := map[string]int{}
 	for _, id := range t.ids(TypeRole) {
 		r, err := role(id, t.Resources[id])
 		if err != nil {
 			return nil, fmt.Errorf("samtemplate: role %s: %w", id, err)
 		}
+		index[id] = len(roles)
 		roles = append(roles, r)
+	}
+	for _, id := range t.ids(TypePolicy) {
+		p := t.Resources[id].Properties
+		pol := Policy{Name: id}
+		doc, err := mapProp(p, "PolicyDocument")
+		if err != nil {
+			return nil, fmt.Errorf("samtemplate: policy %s: %w", id, err)
+		}
+		if pol.Statements, err = statements(doc); err != nil {
+			return nil, fmt.Errorf("samtemplate: policy %s: %w", id, err)
+		}
+		attached, err := listProp(p, "Roles")
+		if err != nil {
+			return nil, fmt.Errorf("samtemplate: policy %s: %w", id, err)
+		}
+		for _, r := range attached {
+			ref, _ := r.(map[string]any)
+			i, ok := index[fmt.Sprint(ref["Ref"])]
+			if !ok {
+				return nil, fmt.Errorf("samtemplate: policy %s: Roles must be Refs of roles of the template, not %v", id, r)
+			}
+			roles[i].Policies = append(roles[i].Policies, pol)
+		}
 	}
 	return roles, nil
 }

@@ -38,6 +38,8 @@ const (
 	TypeLogGroup   = "AWS::Logs::LogGroup"
 	TypeSecret     = "AWS::SecretsManager::Secret"
 	TypeQueue      = "AWS::SQS::Queue"
+	TypeBucket     = "AWS::S3::Bucket"
+	TypePolicy     = "AWS::IAM::Policy"
 	TypeUserPool   = "AWS::Cognito::UserPool"
 )
 

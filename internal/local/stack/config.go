@@ -16,6 +16,7 @@ import (
 	"github.com/example/serverless-todo/internal/local/gateway"
 	"github.com/example/serverless-todo/internal/local/intrinsics"
 	"github.com/example/serverless-todo/internal/local/lambda"
+	"github.com/example/serverless-todo/internal/local/s3server"
 	"github.com/example/serverless-todo/internal/local/samtemplate"
 )
 
@@ -70,6 +71,18 @@ type Config struct {
 	// EventSources are the functions' SQS event sources: what Start polls
 	// and invokes the functions with.
 	EventSources []EventSource
+	// Buckets are the template's S3 buckets, with the notifications the
+	// functions' S3 events give them.
+	Buckets []Bucket
+}
+
+// Bucket is an S3 bucket of the template and the name of its local copy.
+type Bucket struct {
+	// Name is its local name, its Ref: the NamePrefix and its logical ID,
+	// in lower case, as bucket names are.
+	Name string
+	// Notifications invoke functions for its object events.
+	Notifications []s3server.Notification
 }
 
 // Queue is an SQS queue of the template and the name of its local copy.
@@ -193,6 +206,8 @@ func Load(dir string, opts LoadOptions) (*Config, error) {
 				return queueURL(queueName(id, r, localName))
 			case samtemplate.TypeUserPool:
 				return devauth.PoolID
+			case samtemplate.TypeBucket:
+				return bucketName(id, localName)
 			}
 			// A function's Ref is its name, which here is its logical ID.
 			return id
@@ -207,6 +222,8 @@ func Load(dir string, opts LoadOptions) (*Config, error) {
 				return queueARN(queueName(id, r, localName))
 			case samtemplate.TypeUserPool:
 				return "arn:aws:cognito-idp:" + region + ":" + accountID + ":userpool/" + devauth.PoolID
+			case samtemplate.TypeBucket:
+				return "arn:aws:s3:::" + bucketName(id, localName)
 			}
 			return ""
 		},
@@ -264,7 +281,38 @@ func Load(dir string, opts LoadOptions) (*Config, error) {
 	if err := c.loadQueues(tpl, fns, localName); err != nil {
 		return nil, err
 	}
+	if err := c.loadBuckets(tpl, fns, localName); err != nil {
+		return nil, err
+	}
 	return c, nil
+}
+
+// bucketName is the local name of a bucket: the prefix and its logical ID,
+// in lower case. CloudFormation names a bucket without a BucketName
+// <stack>-<logical id>-<random>, lower case too.
+func bucketName(id string, localName func(string) string) string {
+	return strings.ToLower(localName(id))
+}
+
+// loadBuckets reads the template's buckets, and gives each the
+// notifications of the functions' S3 events that name it.
+func (c *Config) loadBuckets(tpl *samtemplate.Template, fns []samtemplate.Function, localName func(string) string) error {
+	index := map[string]int{}
+	for _, id := range tpl.Buckets() {
+		index[id] = len(c.Buckets)
+		c.Buckets = append(c.Buckets, Bucket{Name: bucketName(id, localName)})
+	}
+	for _, f := range fns {
+		for _, ev := range f.S3Events {
+			i, ok := index[ev.Bucket]
+			if !ok {
+				return fmt.Errorf("stack: %s's event %s names %s, which %s does not define as a bucket", f.LogicalID, ev.Name, ev.Bucket, TemplateFile)
+			}
+			c.Buckets[i].Notifications = append(c.Buckets[i].Notifications,
+				s3server.Notification{Function: f.LogicalID, Events: ev.Events, Prefix: ev.Prefix, Suffix: ev.Suffix})
+		}
+	}
+	return nil
 }
 
 // queueName is the local name of a queue: the prefix and its QueueName,

@@ -14,6 +14,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 
 	"github.com/example/serverless-todo/internal/local/gateway"
+	"github.com/example/serverless-todo/internal/local/s3server"
 	"github.com/example/serverless-todo/internal/local/samtemplate"
 	"github.com/example/serverless-todo/internal/local/stack"
 )
@@ -140,8 +141,8 @@ func TestLoadResolvesTheFunctions(t *testing.T) {
 		contactEnv map[string]string
 		// secret is the ContactSecret's value, but its generated ipHashKey.
 		secret, secretName string
-		// queue is the purge queue's local name.
-		queue string
+		// queue and bucket are the purge queue's and the bucket's local names.
+		queue, bucket string
 	}{
 		{
 			name:       "defaults",
@@ -150,6 +151,7 @@ func TestLoadResolvesTheFunctions(t *testing.T) {
 			secret:     `{"pushoverToken":"","pushoverUserKey":""}`,
 			secretName: "ContactSecret",
 			queue:      "PurgeQueue",
+			bucket:     "attachmentsbucket",
 		},
 		{
 			name: "parameters and a name prefix",
@@ -160,6 +162,7 @@ func TestLoadResolvesTheFunctions(t *testing.T) {
 			secret:     `{"pushoverToken":"tok","pushoverUserKey":"usr"}`,
 			secretName: "e2e-1-ContactSecret",
 			queue:      "e2e-1-PurgeQueue",
+			bucket:     "e2e-1-attachmentsbucket",
 		},
 	}
 	for _, tt := range tests {
@@ -200,6 +203,11 @@ func TestLoadResolvesTheFunctions(t *testing.T) {
 			if !reflect.DeepEqual(cfg.EventSources, wantSources) {
 				t.Errorf("EventSources = %+v\nwant %+v", cfg.EventSources, wantSources)
 			}
+			wantBuckets := []stack.Bucket{{Name: tt.bucket, Notifications: []s3server.Notification{
+				{Function: "ConfirmAttachmentFunction", Events: []string{"s3:ObjectCreated:*"}, Prefix: "uploads/"}}}}
+			if !reflect.DeepEqual(cfg.Buckets, wantBuckets) {
+				t.Errorf("Buckets = %+v\nwant %+v (lower case, as bucket names are)", cfg.Buckets, wantBuckets)
+			}
 			if len(cfg.Functions) != len(fns) {
 				t.Fatalf("%d functions, want the template's %d", len(cfg.Functions), len(fns))
 			}
@@ -221,8 +229,20 @@ func TestLoadResolvesTheFunctions(t *testing.T) {
 					}
 				case "CreateTodoFunction":
 					want.Env["MAX_TODOS_PER_USER"] = "10000"
-				case "DeleteTodoFunction", "ChangesFunction":
+				case "DeleteTodoFunction":
 					want.Env["TOMBSTONE_RETENTION_DAYS"] = "30"
+					want.Env["ATTACHMENTS_BUCKET"] = tt.bucket
+				case "ChangesFunction":
+					want.Env["TOMBSTONE_RETENTION_DAYS"] = "30"
+				case "CreateAttachmentFunction":
+					want.Env["ATTACHMENTS_BUCKET"] = tt.bucket
+					want.Env["MAX_ATTACHMENT_BYTES"] = "10485760"
+					want.Env["ATTACHMENT_URL_SECONDS"] = "300"
+				case "GetAttachmentFunction":
+					want.Env["ATTACHMENTS_BUCKET"] = tt.bucket
+					want.Env["ATTACHMENT_URL_SECONDS"] = "300"
+				case "DeleteAttachmentFunction":
+					want.Env["ATTACHMENTS_BUCKET"] = tt.bucket
 				case "DeleteAccountFunction":
 					want.Env["PURGE_QUEUE_URL"] = "https://sqs.us-east-1.amazonaws.com/123456789012/" + tt.queue
 					want.Env["TOKEN_VALIDITY_MINUTES"] = "15"
@@ -230,6 +250,7 @@ func TestLoadResolvesTheFunctions(t *testing.T) {
 					// Ref of a queue is its URL; of the user pool, its ID.
 					want.Env["PURGE_QUEUE_URL"] = "https://sqs.us-east-1.amazonaws.com/123456789012/" + tt.queue
 					want.Env["USER_POOL_ID"] = "us-east-1_local"
+					want.Env["ATTACHMENTS_BUCKET"] = tt.bucket
 				}
 				if want.Timeout <= 0 || want.MemoryMB <= 0 || want.LogFormat != "JSON" {
 					t.Errorf("%s: the template gives timeout %v, memory %d MB and log format %q", tf.LogicalID, want.Timeout, want.MemoryMB, want.LogFormat)

@@ -37,6 +37,7 @@ import (
 	"github.com/example/serverless-todo/internal/local/gateway"
 	"github.com/example/serverless-todo/internal/local/lambda"
 	"github.com/example/serverless-todo/internal/local/moto"
+	"github.com/example/serverless-todo/internal/local/s3server"
 	"github.com/example/serverless-todo/pkg/awsconfig"
 	"github.com/example/serverless-todo/pkg/secret"
 	"github.com/example/serverless-todo/pkg/store"
@@ -69,6 +70,9 @@ type Options struct {
 	// visibility timeout: a test of a message that comes back after a
 	// failure need not wait the template's minutes.
 	QueueVisibilityTimeout time.Duration
+	// S3Clock, when not nil, is the local S3's clock, by which presigned
+	// URLs expire: a test of an expired URL moves it on rather than wait.
+	S3Clock func() time.Time
 	// Log receives the gateway's access log and everything the functions
 	// write, and Lambda's platform lines, a whole line at a time, each
 	// marked with the API's or the function's logical ID. Nil discards
@@ -92,6 +96,10 @@ type Stack struct {
 	// AdminDeleteUser, for the Issuer's users; the functions have it in
 	// AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER.
 	CognitoEndpoint string
+	// S3Endpoint is the local S3 (package s3server) with the template's
+	// buckets; empty when it has none. The functions have it in
+	// AWS_ENDPOINT_URL_S3.
+	S3Endpoint string
 	// Issuer mints the tokens the gateway accepts, for any user.
 	Issuer *devauth.Issuer
 
@@ -102,6 +110,7 @@ type Stack struct {
 	// pollers are the event source mappings, which stopPollers ends.
 	pollers     sync.WaitGroup
 	stopPollers context.CancelFunc
+	s3          *s3server.Server      // nil when the template has no bucket
 	db          *dynamodblocal.Server // nil when DynamoDB was given
 	moto        *moto.Server          // nil when given or not needed
 	failed      chan error
@@ -194,6 +203,11 @@ func Start(ctx context.Context, cfg *Config, opts Options) (_ *Stack, err error)
 	if err := s.serveCognito(); err != nil {
 		return nil, err
 	}
+	if len(cfg.Buckets) > 0 {
+		if err := s.serveS3(cfg.Buckets, opts.S3Clock); err != nil {
+			return nil, err
+		}
+	}
 
 	fns := make([]lambda.Function, 0, len(cfg.Functions))
 	for _, f := range cfg.Functions {
@@ -277,6 +291,30 @@ func (s *Stack) serveCognito() error {
 	return nil
 }
 
+// serveS3 runs the local S3 with the buckets. Their notifications invoke
+// the functions, which start after it: the invoker reads them then.
+func (s *Stack) serveS3(buckets []Bucket, clock func() time.Time) error {
+	bs := make([]s3server.Bucket, len(buckets))
+	for i, b := range buckets {
+		bs[i] = s3server.Bucket{Name: b.Name, Notifications: b.Notifications}
+	}
+	srv, err := s3server.Start(s3server.Options{
+		Buckets:     bs,
+		Credentials: map[string]string{lambda.LocalAccessKeyID: lambda.LocalSecretAccessKey},
+		Region:      region,
+		Invoke: func(ctx context.Context, function string, payload []byte) ([]byte, error) {
+			return s.functions.Invoke(ctx, function, payload)
+		},
+		Log: s.log,
+		Now: clock,
+	})
+	if err != nil {
+		return fmt.Errorf("stack: %w", err)
+	}
+	s.s3, s.S3Endpoint = srv, srv.Endpoint
+	return nil
+}
+
 // ServiceEndpoints returns the variables that point a function's SDK
 // clients at the local services, leaving out those env sets already.
 func (s *Stack) ServiceEndpoints(env map[string]string) map[string]string {
@@ -286,6 +324,7 @@ func (s *Stack) ServiceEndpoints(env map[string]string) map[string]string {
 		awsconfig.EndpointVariable(secret.EndpointService): s.MotoEndpoint,
 		awsconfig.EndpointVariable("SQS"):                  s.MotoEndpoint,
 		awsconfig.EndpointVariable(cognitoService):         s.CognitoEndpoint,
+		awsconfig.EndpointVariable("S3"):                   s.S3Endpoint,
 	} {
 		if _, set := env[variable]; !set && endpoint != "" {
 			out[variable] = endpoint
@@ -351,6 +390,11 @@ func (s *Stack) Close(ctx context.Context) error {
 		if s.cognito != nil {
 			errs = append(errs, s.cognito.Close())
 		}
+		// Before the functions: no notification starts an invocation
+		// their stop would cut short.
+		if s.s3 != nil {
+			errs = append(errs, s.s3.Close())
+		}
 		if s.functions != nil {
 			errs = append(errs, s.functions.Close(ctx))
 		}
@@ -380,6 +424,7 @@ func (c *Config) clone() *Config {
 	out.Secrets = slices.Clone(c.Secrets)
 	out.Queues = slices.Clone(c.Queues)
 	out.EventSources = slices.Clone(c.EventSources)
+	out.Buckets = slices.Clone(c.Buckets)
 	return &out
 }
 
