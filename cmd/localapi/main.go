@@ -132,7 +132,11 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	case *inMemory:
 		data = "data in memory"
 	}
-	err = banner(stdout, api, cfg, data, time.Since(began))
+	objects := "objects in " + filepath.Join(*state, "s3")
+	if *inMemory {
+		objects = "objects in memory"
+	}
+	err = banner(stdout, api, cfg, data, objects, time.Since(began))
 	if err == nil {
 		err = api.Wait(ctx)
 	}
@@ -143,7 +147,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 }
 
 // banner tells what runs where, and how to make a first request.
-func banner(w io.Writer, api *stack.Stack, cfg *stack.Config, data string, took time.Duration) error {
+func banner(w io.Writer, api *stack.Stack, cfg *stack.Config, data, objects string, took time.Duration) error {
 	tok, err := api.Issuer.Mint(devauth.Token{Subject: devUser})
 	deleted := errors.Is(err, devauth.ErrUserDeleted)
 	if err != nil && !deleted {
@@ -171,6 +175,13 @@ func banner(w io.Writer, api *stack.Stack, cfg *stack.Config, data string, took 
 			queues[i] = q.Name
 		}
 		fmt.Fprintf(w, "SQS (moto_server) at %s, queues %s, in memory; the user pool's AdminDeleteUser at %s.\n", api.MotoEndpoint, strings.Join(queues, ", "), api.CognitoEndpoint)
+	}
+	if len(cfg.Buckets) > 0 {
+		buckets := make([]string, len(cfg.Buckets))
+		for i, b := range cfg.Buckets {
+			buckets[i] = b.Name
+		}
+		fmt.Fprintf(w, "S3 at %s, bucket %s, %s.\n", api.S3Endpoint, strings.Join(buckets, ", "), objects)
 	}
 	if deleted {
 		// As Cognito never gives a deleted user a token again; any other

@@ -9,10 +9,10 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strconv"
 	"sync"
 	"time"
 
+	"github.com/example/serverless-todo/pkg/env"
 	"github.com/example/serverless-todo/pkg/handler"
 	"github.com/example/serverless-todo/pkg/notify"
 	"github.com/example/serverless-todo/pkg/secret"
@@ -43,11 +43,11 @@ func main() {
 }
 
 func run(ctx context.Context, getenv func(string) string, stdout io.Writer) error {
-	perHour, err := positive(getenv, EnvLimitPerHour)
+	perHour, err := env.PositiveInt(getenv, EnvLimitPerHour)
 	if err != nil {
 		return err
 	}
-	days, err := positive(getenv, EnvRetentionDays)
+	days, err := env.PositiveInt(getenv, EnvRetentionDays)
 	if err != nil {
 		return err
 	}
@@ -66,15 +66,6 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 	h := &contactHandler{store: db, validate: validate.New(), settings: settingsFrom(sec, getenv(EnvPushoverURL)),
 		perHour: perHour, retention: time.Duration(days) * 24 * time.Hour, log: log, now: time.Now}
 	return handler.Start(ctx, getenv, log, h.handle)
-}
-
-// positive reads a whole number of at least 1 from the environment.
-func positive(getenv func(string) string, name string) (int, error) {
-	n, err := strconv.Atoi(getenv(name))
-	if err != nil || n < 1 {
-		return 0, fmt.Errorf("contact: %s must be a whole number of at least 1, not %q", name, getenv(name))
-	}
-	return n, nil
 }
 
 // secretValue is the JSON object in the function's secret.

@@ -7,9 +7,9 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strconv"
 	"time"
 
+	"github.com/example/serverless-todo/pkg/env"
 	"github.com/example/serverless-todo/pkg/handler"
 	"github.com/example/serverless-todo/pkg/store"
 	"github.com/example/serverless-todo/pkg/validate"
@@ -27,9 +27,9 @@ func main() {
 const EnvMaxTodos = "MAX_TODOS_PER_USER"
 
 func run(ctx context.Context, getenv func(string) string, stdout io.Writer) error {
-	maxTodos, err := strconv.Atoi(getenv(EnvMaxTodos))
-	if err != nil || maxTodos < 1 {
-		return fmt.Errorf("create: %s must be a whole number of at least 1, not %q", EnvMaxTodos, getenv(EnvMaxTodos))
+	maxTodos, err := env.PositiveInt(getenv, EnvMaxTodos)
+	if err != nil {
+		return err
 	}
 	db, err := store.Open(ctx, getenv)
 	if err != nil {

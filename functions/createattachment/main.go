@@ -25,19 +25,16 @@ func main() {
 	}
 }
 
-// Settings, from template.yaml's MaxAttachmentBytes and
-// AttachmentUrlSeconds.
-const (
-	EnvMaxBytes   = "MAX_ATTACHMENT_BYTES"
-	EnvURLSeconds = "ATTACHMENT_URL_SECONDS"
-)
+// EnvMaxBytes is the largest photo, template.yaml's MaxAttachmentBytes;
+// how long the upload URL lives is presign.EnvURLSeconds.
+const EnvMaxBytes = "MAX_ATTACHMENT_BYTES"
 
 func run(ctx context.Context, getenv func(string) string, stdout io.Writer) error {
 	maxBytes, err := env.PositiveInt(getenv, EnvMaxBytes)
 	if err != nil {
 		return err
 	}
-	seconds, err := env.PositiveInt(getenv, EnvURLSeconds)
+	urlTTL, err := presign.URLTTL(getenv)
 	if err != nil {
 		return err
 	}
@@ -50,6 +47,6 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 		return err
 	}
 	h := &createHandler{store: db, signer: signer, validate: validate.New(),
-		maxBytes: int64(maxBytes), urlTTL: time.Duration(seconds) * time.Second, now: time.Now}
+		maxBytes: int64(maxBytes), urlTTL: urlTTL, now: time.Now}
 	return handler.Start(ctx, getenv, handler.NewLogger(stdout), h.handle)
 }

@@ -8,9 +8,9 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strconv"
 	"time"
 
+	"github.com/example/serverless-todo/pkg/env"
 	"github.com/example/serverless-todo/pkg/handler"
 	"github.com/example/serverless-todo/pkg/purge"
 	"github.com/example/serverless-todo/pkg/store"
@@ -32,9 +32,9 @@ const EnvTokenValidity = "TOKEN_VALIDITY_MINUTES"
 const clockSkew = 5 * time.Minute
 
 func run(ctx context.Context, getenv func(string) string, stdout io.Writer) error {
-	minutes, err := strconv.Atoi(getenv(EnvTokenValidity))
-	if err != nil || minutes < 1 {
-		return fmt.Errorf("deleteaccount: %s must be a whole number of at least 1, not %q", EnvTokenValidity, getenv(EnvTokenValidity))
+	minutes, err := env.PositiveInt(getenv, EnvTokenValidity)
+	if err != nil {
+		return err
 	}
 	db, err := store.Open(ctx, getenv)
 	if err != nil {

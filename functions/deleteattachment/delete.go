@@ -19,27 +19,12 @@ type deleteHandler struct {
 	bucket *objects.Bucket
 }
 
-// parse reads the caller and the ids; every error it returns is a 4xx
-// problem.
-func parse(req *events.APIGatewayV2HTTPRequest) (owner, todoID, attachmentID string, err error) {
-	if owner, err = request.Owner(req); err != nil {
-		return "", "", "", err
-	}
-	if todoID, err = request.PathID(req, "id"); err != nil {
-		return "", "", "", err
-	}
-	if attachmentID, err = request.PathID(req, "attachmentId"); err != nil {
-		return "", "", "", err
-	}
-	return owner, todoID, attachmentID, nil
-}
-
 // handle deletes the attachment: its objects (the checked one, and an
 // upload not yet checked) and then its entry on the todo. In that order a
 // failure half-way leaves the entry, and the client's retry finishes the
 // job; the other way round it would leave objects no entry names.
 func (h *deleteHandler) handle(ctx context.Context, req *events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
-	owner, todoID, attachmentID, err := parse(req)
+	owner, todoID, attachmentID, err := request.AttachmentPath(req)
 	if err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}

@@ -21,27 +21,12 @@ type getHandler struct {
 	urlTTL time.Duration
 }
 
-// parse reads the caller and the ids; every error it returns is a 4xx
-// problem.
-func parse(req *events.APIGatewayV2HTTPRequest) (owner, todoID, attachmentID string, err error) {
-	if owner, err = request.Owner(req); err != nil {
-		return "", "", "", err
-	}
-	if todoID, err = request.PathID(req, "id"); err != nil {
-		return "", "", "", err
-	}
-	if attachmentID, err = request.PathID(req, "attachmentId"); err != nil {
-		return "", "", "", err
-	}
-	return owner, todoID, attachmentID, nil
-}
-
 // handle answers 302 to a presigned GET of the attachment's checked
 // object: the bytes come from S3, not through the gateway. Only a ready
 // attachment has one; a pending or rejected one is 404, as is another
 // user's (it is not in the caller's partition).
 func (h *getHandler) handle(ctx context.Context, req *events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
-	owner, todoID, attachmentID, err := parse(req)
+	owner, todoID, attachmentID, err := request.AttachmentPath(req)
 	if err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}

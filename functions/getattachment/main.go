@@ -8,9 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"time"
 
-	"github.com/example/serverless-todo/pkg/env"
 	"github.com/example/serverless-todo/pkg/handler"
 	"github.com/example/serverless-todo/pkg/presign"
 	"github.com/example/serverless-todo/pkg/store"
@@ -23,12 +21,8 @@ func main() {
 	}
 }
 
-// EnvURLSeconds is how long a download URL lives, template.yaml's
-// AttachmentUrlSeconds.
-const EnvURLSeconds = "ATTACHMENT_URL_SECONDS"
-
 func run(ctx context.Context, getenv func(string) string, stdout io.Writer) error {
-	seconds, err := env.PositiveInt(getenv, EnvURLSeconds)
+	urlTTL, err := presign.URLTTL(getenv)
 	if err != nil {
 		return err
 	}
@@ -40,6 +34,6 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 	if err != nil {
 		return err
 	}
-	h := &getHandler{store: db, signer: signer, urlTTL: time.Duration(seconds) * time.Second}
+	h := &getHandler{store: db, signer: signer, urlTTL: urlTTL}
 	return handler.Start(ctx, getenv, handler.NewLogger(stdout), h.handle)
 }

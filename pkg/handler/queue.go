@@ -2,13 +2,9 @@ package handler
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
-	"runtime/debug"
-	"time"
 
 	"github.com/aws/aws-lambda-go/events"
-	"github.com/aws/aws-lambda-go/lambdacontext"
 )
 
 // MessageFunc handles one message of an SQS queue. An error leaves the
@@ -28,17 +24,10 @@ func WrapQueue(log *slog.Logger, h MessageFunc) QueueLambda {
 		var resp events.SQSEventResponse
 		for i := range ev.Records {
 			msg := &ev.Records[i]
-			start := time.Now()
-			var err error
-			func() {
-				defer func() {
-					if v := recover(); v != nil {
-						err = fmt.Errorf("panic: %v\n%s", v, debug.Stack())
-					}
-				}()
-				err = h(ctx, msg)
-			}()
-			logMessage(ctx, log, msg, time.Since(start), err)
+			// Never the body.
+			err := handleRecord(ctx, log, "message", msg, h,
+				slog.String("messageId", msg.MessageId),
+				slog.String("receiveCount", msg.Attributes["ApproximateReceiveCount"]))
 			if err != nil {
 				resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: msg.MessageId})
 			}
@@ -51,23 +40,4 @@ func WrapQueue(log *slog.Logger, h MessageFunc) QueueLambda {
 // source, as Start serves an API handler.
 func StartQueue(ctx context.Context, getenv func(string) string, log *slog.Logger, h MessageFunc) error {
 	return start(ctx, getenv, WrapQueue(log, h))
-}
-
-// logMessage writes a message's one log line: which message, how often it
-// was received, and what came of it; never its body.
-func logMessage(ctx context.Context, log *slog.Logger, msg *events.SQSMessage, took time.Duration, err error) {
-	attrs := []slog.Attr{
-		slog.String("messageId", msg.MessageId),
-		slog.String("receiveCount", msg.Attributes["ApproximateReceiveCount"]),
-		slog.Float64("latencyMs", float64(took.Microseconds())/1000),
-	}
-	if lc, ok := lambdacontext.FromContext(ctx); ok {
-		attrs = append(attrs, slog.String("awsRequestId", lc.AwsRequestID))
-	}
-	level := slog.LevelInfo
-	if err != nil {
-		level = slog.LevelError
-		attrs = append(attrs, slog.String("error", err.Error()))
-	}
-	log.LogAttrs(ctx, level, "message", attrs...)
 }

@@ -21,6 +21,7 @@ import (
 
 	"github.com/example/serverless-todo/pkg/attachment"
 	"github.com/example/serverless-todo/pkg/awsconfig"
+	"github.com/example/serverless-todo/pkg/env"
 )
 
 // MaxExpiry is the longest a SigV4 presigned URL may live (S3 refuses
@@ -55,6 +56,19 @@ type Signer struct {
 	endpoint *url.URL
 	signer   *v4.Signer
 	now      func() time.Time
+}
+
+// EnvURLSeconds names how many seconds the URLs a function presigns live:
+// template.yaml's AttachmentUrlSeconds.
+const EnvURLSeconds = "ATTACHMENT_URL_SECONDS"
+
+// URLTTL reads how long the function's URLs live, from EnvURLSeconds.
+func URLTTL(getenv func(string) string) (time.Duration, error) {
+	seconds, err := env.PositiveInt(getenv, EnvURLSeconds)
+	if err != nil {
+		return 0, err
+	}
+	return time.Duration(seconds) * time.Second, nil
 }
 
 // Open returns the signer of the bucket attachment.EnvBucket names, with the

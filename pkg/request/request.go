@@ -66,6 +66,22 @@ func PathID(req *events.APIGatewayV2HTTPRequest, name string) (string, error) {
 	return id.String(), nil
 }
 
+// AttachmentPath reads the caller and the ids of a route under
+// /todos/{id}/attachments/{attachmentId}; every error it returns is a 4xx
+// problem.
+func AttachmentPath(req *events.APIGatewayV2HTTPRequest) (owner, todoID, attachmentID string, err error) {
+	if owner, err = Owner(req); err != nil {
+		return "", "", "", err
+	}
+	if todoID, err = PathID(req, "id"); err != nil {
+		return "", "", "", err
+	}
+	if attachmentID, err = PathID(req, "attachmentId"); err != nil {
+		return "", "", "", err
+	}
+	return owner, todoID, attachmentID, nil
+}
+
 // IntQuery returns the integer query parameter name, def when it is absent,
 // and a 400 when it is not an integer from min to max.
 func IntQuery(req *events.APIGatewayV2HTTPRequest, name string, def, min, max int) (int, error) {

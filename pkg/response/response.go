@@ -9,6 +9,7 @@ import (
 	"math"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/aws/aws-lambda-go/events"
 
@@ -21,15 +22,20 @@ import (
 // throttling and blips clear within a second or two.
 const RetryAfterSeconds = "1"
 
-// JSON returns a response with v as its JSON body.
+// JSON returns a response with v as its JSON body. &, < and > stay as
+// they are rather than \u0026 and the like (json.Marshal's HTML escaping):
+// the body is application/json with nosniff, never HTML, and a presigned
+// URL's query reads as the URL it is.
 func JSON(status int, v any) (events.APIGatewayV2HTTPResponse, error) {
-	body, err := json.Marshal(v)
-	if err != nil {
+	var body strings.Builder
+	enc := json.NewEncoder(&body)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
 	resp := Empty(status)
 	resp.Headers["Content-Type"] = "application/json"
-	resp.Body = string(body)
+	resp.Body = strings.TrimSuffix(body.String(), "\n")
 	return resp, nil
 }
 

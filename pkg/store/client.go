@@ -3,14 +3,13 @@ package store
 import (
 	"context"
 	"errors"
-	"fmt"
-	"strconv"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/example/serverless-todo/pkg/awsconfig"
+	"github.com/example/serverless-todo/pkg/env"
 )
 
 // Environment variables Open reads, beside the ones package awsconfig reads.
@@ -48,10 +47,10 @@ func Open(ctx context.Context, getenv func(string) string) (*Store, error) {
 		return nil, err
 	}
 	s := New(client, table)
-	if days := getenv(EnvTombstoneRetentionDays); days != "" {
-		n, err := strconv.Atoi(days)
-		if err != nil || n < 1 {
-			return nil, fmt.Errorf("store: %s must be a whole number of at least 1, not %q", EnvTombstoneRetentionDays, days)
+	if getenv(EnvTombstoneRetentionDays) != "" {
+		n, err := env.PositiveInt(getenv, EnvTombstoneRetentionDays)
+		if err != nil {
+			return nil, err
 		}
 		s.tombstoneTTL = time.Duration(n) * 24 * time.Hour
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/example/serverless-todo/internal/local/lambda"
+	"github.com/example/serverless-todo/internal/testkit/s3test"
 	"github.com/example/serverless-todo/pkg/attachment"
 	"github.com/example/serverless-todo/pkg/presign"
 )
@@ -58,23 +59,7 @@ func (a *api) declare(t *testing.T, token, todoID, contentType string, size int)
 // returns S3's status and body.
 func upload(t *testing.T, r presign.Request, body []byte) (int, string) {
 	t.Helper()
-	req, err := http.NewRequestWithContext(t.Context(), r.Method, r.URL, bytes.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for k, v := range r.Headers {
-		req.Header.Set(k, v)
-	}
-	// Go's client sends the body's own length, whatever the header says:
-	// as curl and browsers do.
-	req.Header.Del("Content-Length")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
+	return s3test.Send(t, r, body)
 }
 
 // settled waits for the attachment to leave pending, as the app would by
@@ -163,9 +148,11 @@ func TestAPhotoGoesUpComesBackAndGoesWithItsTodo(t *testing.T) {
 	if status, body := upload(t, d.Upload, good); status != http.StatusOK {
 		t.Fatalf("upload: %d %s", status, body)
 	}
+	uploaded := time.Now()
 	if s := a.settled(t, alice, td.ID, d.ID); s != attachment.StatusReady {
 		t.Fatalf("status %s, want ready; the log:\n%s", s, a.log)
 	}
+	readyAfter := time.Since(uploaded)
 	if got := a.download(t, alice, td.ID, d.ID); !bytes.Equal(got, good) {
 		t.Fatalf("downloaded %d bytes, not the %d uploaded", len(got), len(good))
 	}
@@ -195,9 +182,11 @@ func TestAPhotoGoesUpComesBackAndGoesWithItsTodo(t *testing.T) {
 
 	// Deleting the todo deletes its photo's object.
 	a.do(t, request{method: "DELETE", path: "/todos/" + td.ID, token: alice}).want(t, http.StatusNoContent)
-	if keys := a.bucketKeys(t, ""); len(keys) != 0 {
+	keys := a.bucketKeys(t, "")
+	if len(keys) != 0 {
 		t.Fatalf("after deleting the todo: bucket holds %v", keys)
 	}
+	recordFigures("photo", map[string]any{"bytes": len(good), "readyMs": readyAfter.Milliseconds(), "objectsLeft": len(keys)})
 }
 
 // What S3 refuses, and what the confirming function rejects.
@@ -209,6 +198,7 @@ func TestUploadsThatAreNotWhatWasDeclaredGoNowhere(t *testing.T) {
 	good := photo(50_000)
 	png := append([]byte("\x89PNG\r\n\x1a\n"), good[8:]...)
 
+	refused := 0
 	t.Run("a PNG declared as a JPEG is rejected and deleted", func(t *testing.T) {
 		d := a.declare(t, alice, td.ID, "image/jpeg", len(png))
 		if status, body := upload(t, d.Upload, png); status != http.StatusOK {
@@ -246,6 +236,7 @@ func TestUploadsThatAreNotWhatWasDeclaredGoNowhere(t *testing.T) {
 			if status != tt.wantCode || !strings.Contains(body, tt.wantBody) {
 				t.Fatalf("upload: %d %s, want %d %s", status, body, tt.wantCode, tt.wantBody)
 			}
+			refused++
 			if keys := a.bucketKeys(t, ""); len(keys) != 0 {
 				t.Fatalf("bucket holds %v", keys)
 			}
@@ -274,6 +265,7 @@ func TestUploadsThatAreNotWhatWasDeclaredGoNowhere(t *testing.T) {
 			t.Fatalf("problem %+v, want it to name size", p)
 		}
 	})
+	recordFigures("photo refusals", map[string]any{"refusedByS3": refused, "rejected": 1, "objectsLeft": len(a.bucketKeys(t, ""))})
 }
 
 // One user's todo, attachment and URL reach nothing of another's.

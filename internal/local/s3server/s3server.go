@@ -1,5 +1,5 @@
 // Package s3server is the local S3: gofakes3's implementation of the S3
-// API over an in-memory store, served on loopback, behind what S3 checks
+// API over files in a folder or over memory, served on loopback, behind what S3 checks
 // and gofakes3 does not, and with the bucket event notifications S3 sends.
 //
 // Every request must be signed with known credentials, as a private bucket
@@ -23,6 +23,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -33,7 +34,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/johannesboyne/gofakes3"
+	"github.com/johannesboyne/gofakes3/backend/s3afero"
 	"github.com/johannesboyne/gofakes3/backend/s3mem"
+	"github.com/spf13/afero"
 )
 
 // Invoker runs a function with a payload, as the local Lambda service's
@@ -73,6 +76,9 @@ type Options struct {
 	Log io.Writer
 	// Now is the server's clock, for expiry; nil means time.Now.
 	Now func() time.Time
+	// Dir keeps the buckets' objects in files under it, from one start to
+	// the next; empty keeps them in memory, gone at Close.
+	Dir string
 }
 
 // Server is a running local S3.
@@ -82,7 +88,7 @@ type Server struct {
 	Endpoint string
 
 	opts     Options
-	backend  *s3mem.Backend
+	backend  gofakes3.Backend
 	api      http.Handler
 	srv      *http.Server
 	mu       sync.Mutex // guards buckets
@@ -103,7 +109,10 @@ func Start(opts Options) (*Server, error) {
 	if opts.Log == nil {
 		opts.Log = io.Discard
 	}
-	backend := s3mem.New()
+	backend, err := newBackend(opts.Dir)
+	if err != nil {
+		return nil, err
+	}
 	s := &Server{
 		opts:    opts,
 		backend: backend,
@@ -126,10 +135,32 @@ func Start(opts Options) (*Server, error) {
 	return s, nil
 }
 
-// CreateBucket creates a bucket with its notifications.
+// newBackend is gofakes3's store of objects: files under dir, or memory.
+func newBackend(dir string) (gofakes3.Backend, error) {
+	if dir == "" {
+		return s3mem.New(), nil
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("s3server: %w", err)
+	}
+	b, err := s3afero.MultiBucket(afero.NewBasePathFs(afero.NewOsFs(), dir))
+	if err != nil {
+		return nil, fmt.Errorf("s3server: %s: %w", dir, err)
+	}
+	return b, nil
+}
+
+// CreateBucket creates a bucket with its notifications; one that exists
+// already, from an earlier start with the same Dir, keeps its objects.
 func (s *Server) CreateBucket(b Bucket) error {
-	if err := s.backend.CreateBucket(b.Name); err != nil {
+	exists, err := s.backend.BucketExists(b.Name)
+	if err != nil {
 		return fmt.Errorf("s3server: bucket %s: %w", b.Name, err)
+	}
+	if !exists {
+		if err := s.backend.CreateBucket(b.Name); err != nil {
+			return fmt.Errorf("s3server: bucket %s: %w", b.Name, err)
+		}
 	}
 	s.mu.Lock()
 	s.buckets[b.Name] = b
@@ -206,6 +237,11 @@ func accessDenied(message string) *s3Error {
 // bucket: presigned in its query, or signed in its Authorization header.
 func (s *Server) authenticate(r *http.Request) *s3Error {
 	if r.URL.Query().Has("X-Amz-Signature") {
+		if r.Header.Get("Authorization") != "" {
+			// An app that follows a download's redirect with its API
+			// token still attached gets this from S3 too.
+			return &s3Error{status: http.StatusBadRequest, code: "InvalidArgument", message: "Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, Signature query string parameter or the Authorization header should be specified"}
+		}
 		return s.checkPresigned(r)
 	}
 	auth := r.Header.Get("Authorization")

@@ -1,11 +1,10 @@
 package s3server_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
-	"io"
+	"maps"
 	"net/http"
 	"strings"
 	"testing"
@@ -14,6 +13,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/example/serverless-todo/internal/local/s3server"
+	"github.com/example/serverless-todo/internal/testkit/s3test"
 	"github.com/example/serverless-todo/pkg/attachment"
 	"github.com/example/serverless-todo/pkg/presign"
 )
@@ -33,6 +33,12 @@ type delivery struct {
 // in the returned channel; the first fail invocations fail.
 func start(t *testing.T, fail int) (*s3server.Server, <-chan delivery) {
 	t.Helper()
+	return startIn(t, "", fail)
+}
+
+// startIn is start with the objects in files under dir ("" for memory).
+func startIn(t *testing.T, dir string, fail int) (*s3server.Server, <-chan delivery) {
+	t.Helper()
 	got := make(chan delivery, 10)
 	srv, err := s3server.Start(s3server.Options{
 		Buckets: []s3server.Bucket{{Name: bucket, Notifications: []s3server.Notification{
@@ -40,6 +46,7 @@ func start(t *testing.T, fail int) (*s3server.Server, <-chan delivery) {
 		}}},
 		Credentials: map[string]string{keyID: secretKey},
 		Region:      "us-east-1",
+		Dir:         dir,
 		Invoke: func(_ context.Context, function string, payload []byte) ([]byte, error) {
 			if fail > 0 {
 				fail--
@@ -73,30 +80,20 @@ func signer(t *testing.T, srv *s3server.Server, secret string) *presign.Signer {
 	return s
 }
 
-// send makes the request r describes, with body and any header changes.
+// send makes the request r describes with body, its headers changed by
+// header: a value replaces one, "" removes one.
 func send(t *testing.T, r presign.Request, body []byte, header map[string]string) (int, string) {
 	t.Helper()
-	req, err := http.NewRequest(r.Method, r.URL, bytes.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for k, v := range r.Headers {
-		req.Header.Set(k, v)
-	}
+	h := maps.Clone(r.Headers)
 	for k, v := range header {
 		if v == "" {
-			req.Header.Del(k)
+			delete(h, k)
 		} else {
-			req.Header.Set(k, v)
+			h[k] = v
 		}
 	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
+	r.Headers = h
+	return s3test.Send(t, r, body)
 }
 
 func TestPresignedPutIsCheckedAsS3ChecksIt(t *testing.T) {
@@ -127,6 +124,7 @@ func TestPresignedPutIsCheckedAsS3ChecksIt(t *testing.T) {
 		{"no content type", put(good, int64(len(photo))), photo, map[string]string{"Content-Type": ""}, 403, "SignatureDoesNotMatch"},
 		{"an expired URL", put(past, int64(len(photo))), photo, nil, 403, "Request has expired"},
 		{"another secret", put(signer(t, srv, "not-the-secret"), int64(len(photo))), photo, nil, 403, "SignatureDoesNotMatch"},
+		{"an API token beside the signature", put(good, int64(len(photo))), photo, map[string]string{"Authorization": "Bearer token"}, 400, "Only one auth mechanism allowed"},
 		{"the signed request", put(good, int64(len(photo))), photo, nil, 200, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -184,5 +182,33 @@ func TestUploadsNotifyTheFunctionAsS3Does(t *testing.T) {
 	case d := <-got:
 		t.Fatalf("a second delivery: %+v", d)
 	default:
+	}
+}
+
+func TestObjectsInADirOutliveTheServer(t *testing.T) {
+	dir := t.TempDir()
+	srv, _ := startIn(t, dir, 0)
+	s := signer(t, srv, secretKey)
+	body := []byte("\xff\xd8\xff kept on disk")
+	key := attachment.ObjectKey("user-1", "todo-1", "att-1")
+	r, err := s.Put(context.Background(), key, "image/jpeg", int64(len(body)), time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code, resp := send(t, r, body, nil); code != 200 {
+		t.Fatalf("put: %d %s", code, resp)
+	}
+	srv.Close()
+
+	again, _ := startIn(t, dir, 0)
+	if keys, err := again.Keys(bucket, "users/"); err != nil || len(keys) != 1 || keys[0] != key {
+		t.Fatalf("keys after a restart: %v, %v; want %s", keys, err, key)
+	}
+	get, err := signer(t, again, secretKey).Get(context.Background(), key, time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code, got := send(t, get, nil, nil); code != 200 || got != string(body) {
+		t.Fatalf("download after a restart: %d %q", code, got)
 	}
 }

@@ -1,16 +1,18 @@
 // Package stack runs the whole API on this machine, as template.yaml
 // and the OpenAPI definition it includes describe it, and from nothing
 // else: Load reads the routes, the JWT authorizer, CORS, the access log
-// format, the functions with their settings, environment and SQS event
-// sources, and the table, secrets and queues; Start builds the functions
-// with the Makefile's own targets, starts DynamoDB Local (or uses a given
-// DynamoDB) with the template's table, and moto_server with its secrets
-// and queues when it has some, runs the functions as Lambda does (package
-// lambda) behind an HTTP API gateway (gateway) on loopback and polls their
-// queues for them as Lambda's event source mappings do (eventsource), and
-// has tokens minted by a local issuer (devauth) that the gateway trusts in
-// place of Cognito, and which stands in for the user pool's AdminDeleteUser
-// on a loopback port of its own.
+// format, the functions with their settings, environment, SQS event
+// sources and S3 events, and the table, secrets, queues and buckets; Start
+// builds the functions with the Makefile's own targets, starts DynamoDB
+// Local (or uses a given DynamoDB) with the template's table, moto_server
+// with its secrets and queues when it has some, and the local S3
+// (s3server) with its buckets, whose notifications invoke the functions;
+// runs the functions as Lambda does (package lambda) behind an HTTP API
+// gateway (gateway) on loopback and polls their queues for them as
+// Lambda's event source mappings do (eventsource), and has tokens minted
+// by a local issuer (devauth) that the gateway trusts in place of Cognito,
+// and which stands in for the user pool's AdminDeleteUser on a loopback
+// port of its own.
 //
 // make dev runs it through cmd/localapi; the end-to-end tests start their
 // own copies, with their own parameters, environment and extra routes.
@@ -53,11 +55,11 @@ type Options struct {
 	// Addr is the gateway's address; empty means 127.0.0.1 on a free port.
 	Addr string
 	// StateDir keeps the dev signing key, the functions' binaries (in
-	// functions/) and DynamoDB Local's data (in dynamodb/); empty means
-	// DefaultStateDir.
+	// functions/), DynamoDB Local's data (in dynamodb/) and the local S3's
+	// objects (in s3/); empty means DefaultStateDir.
 	StateDir string
-	// InMemory keeps DynamoDB Local's data in memory: it is gone when the
-	// API stops.
+	// InMemory keeps DynamoDB Local's data and the local S3's objects in
+	// memory: they are gone when the API stops.
 	InMemory bool
 	// DynamoDBEndpoint is a DynamoDB to use, like a DynamoDB Local already
 	// running; empty starts DynamoDB Local.
@@ -204,7 +206,11 @@ func Start(ctx context.Context, cfg *Config, opts Options) (_ *Stack, err error)
 		return nil, err
 	}
 	if len(cfg.Buckets) > 0 {
-		if err := s.serveS3(cfg.Buckets, opts.S3Clock); err != nil {
+		dir := filepath.Join(state, "s3")
+		if opts.InMemory {
+			dir = ""
+		}
+		if err := s.serveS3(cfg.Buckets, dir, opts.S3Clock); err != nil {
 			return nil, err
 		}
 	}
@@ -293,7 +299,7 @@ func (s *Stack) serveCognito() error {
 
 // serveS3 runs the local S3 with the buckets. Their notifications invoke
 // the functions, which start after it: the invoker reads them then.
-func (s *Stack) serveS3(buckets []Bucket, clock func() time.Time) error {
+func (s *Stack) serveS3(buckets []Bucket, dir string, clock func() time.Time) error {
 	bs := make([]s3server.Bucket, len(buckets))
 	for i, b := range buckets {
 		bs[i] = s3server.Bucket{Name: b.Name, Notifications: b.Notifications}
@@ -307,6 +313,7 @@ func (s *Stack) serveS3(buckets []Bucket, clock func() time.Time) error {
 		},
 		Log: s.log,
 		Now: clock,
+		Dir: dir,
 	})
 	if err != nil {
 		return fmt.Errorf("stack: %w", err)

@@ -74,12 +74,14 @@ func (b *Bucket) Put(tb testing.TB, key, contentType string, body []byte) int {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	return Send(tb, up, body)
+	status, _ := Send(tb, up, body)
+	return status
 }
 
-// Send makes the presigned request r with body, as an app does, and
-// returns S3's status.
-func Send(tb testing.TB, r presign.Request, body []byte) int {
+// Send makes the presigned request r with body, as an app does (Go's
+// client, like curl and browsers, sends the body's own length whatever
+// r's Content-Length says), and returns S3's status and body.
+func Send(tb testing.TB, r presign.Request, body []byte) (int, string) {
 	tb.Helper()
 	req, err := http.NewRequestWithContext(tb.Context(), r.Method, r.URL, bytes.NewReader(body))
 	if err != nil {
@@ -93,8 +95,11 @@ func Send(tb testing.TB, r presign.Request, body []byte) int {
 		tb.Fatal(err)
 	}
 	defer resp.Body.Close()
-	_, _ = io.Copy(io.Discard, resp.Body)
-	return resp.StatusCode
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return resp.StatusCode, string(b)
 }
 
 // Get returns the object at key, read from the server's store.
