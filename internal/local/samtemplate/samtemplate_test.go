@@ -403,3 +403,93 @@ func TestPermissionsAndRoles(t *testing.T) {
 		t.Errorf("Roles =\n%#v\nwant\n%#v", roles, wantRoles)
 	}
 }
+
+func TestS3EventsAndBucketPoliciesOfRoles(t *testing.T) {
+	tpl := mustParse(t, `
+Resources:
+  Photos:
+    Type: AWS::S3::Bucket
+  CheckRole:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument:
+        Statement:
+          - Effect: Allow
+            Principal: {Service: lambda.amazonaws.com}
+            Action: sts:AssumeRole
+  CheckBucketPolicy:
+    Type: AWS::IAM::Policy
+    Properties:
+      PolicyName: bucket
+      Roles: [!Ref CheckRole]
+      PolicyDocument:
+        Statement:
+          - Effect: Allow
+            Action: s3:GetObject
+            Resource: !Sub ${Photos.Arn}/uploads/*
+  Check:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: .
+      Role: !GetAtt CheckRole.Arn
+      Events:
+        Upload:
+          Type: S3
+          Properties:
+            Bucket: !Ref Photos
+            Events: s3:ObjectCreated:*
+            Filter:
+              S3Key:
+                Rules:
+                  - {Name: prefix, Value: uploads/}
+                  - {Name: suffix, Value: .jpg}
+`)
+	if got := tpl.Buckets(); !reflect.DeepEqual(got, []string{"Photos"}) {
+		t.Errorf("Buckets = %v", got)
+	}
+	fns, err := tpl.Functions()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []samtemplate.S3Event{{Name: "Upload", Bucket: "Photos", Events: []string{"s3:ObjectCreated:*"}, Prefix: "uploads/", Suffix: ".jpg"}}
+	if len(fns) != 1 || !reflect.DeepEqual(fns[0].S3Events, want) {
+		t.Errorf("S3Events = %+v, want %+v", fns[0].S3Events, want)
+	}
+	roles, err := tpl.Roles()
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantPolicies := []samtemplate.Policy{{Name: "CheckBucketPolicy", Statements: []samtemplate.Statement{
+		{Effect: "Allow", Actions: []string{"s3:GetObject"}, Resources: []any{map[string]any{"Fn::Sub": "${Photos.Arn}/uploads/*"}}},
+	}}}
+	if len(roles) != 1 || !reflect.DeepEqual(roles[0].Policies, wantPolicies) {
+		t.Errorf("the role's policies = %#v, want the attached one %#v", roles[0].Policies, wantPolicies)
+	}
+}
+
+func TestS3EventsRejectWhatSAMRejects(t *testing.T) {
+	for _, tt := range []struct{ name, props, want string }{
+		{"a bucket by name", "Bucket: photos\nEvents: s3:ObjectCreated:*", "must be the Ref of a bucket"},
+		{"no events", "Bucket: !Ref Photos", "Events must be"},
+		{"a filter rule of another name", "Bucket: !Ref Photos\nEvents: s3:ObjectCreated:*\nFilter: {S3Key: {Rules: [{Name: middle, Value: x}]}}", "must be prefix or suffix"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			tpl := mustParse(t, `
+Resources:
+  Photos:
+    Type: AWS::S3::Bucket
+  Check:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: .
+      Events:
+        Upload:
+          Type: S3
+          Properties:
+`+indent(tt.props, "            "))
+			if _, err := tpl.Functions(); err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("error %v, want one saying %q", err, tt.want)
+			}
+		})
+	}
+}
