@@ -9,6 +9,7 @@ import (
 
 	"github.com/example/serverless-todo/pkg/attachment"
 	"github.com/example/serverless-todo/pkg/errkind"
+	"github.com/example/serverless-todo/pkg/metrics"
 	"github.com/example/serverless-todo/pkg/objects"
 	"github.com/example/serverless-todo/pkg/store"
 )
@@ -72,6 +73,11 @@ func (h *confirmHandler) handle(ctx context.Context, rec *events.S3EventRecord) 
 		return bucket.Delete(ctx, attachment.Keys(owner, todoID, attachmentID)...)
 	case err != nil:
 		return err
+	}
+	if status == attachment.StatusReady {
+		metrics.Count(ctx, metrics.AttachmentConfirmed)
+	} else {
+		metrics.Count(ctx, metrics.AttachmentRejected)
 	}
 	h.log.InfoContext(ctx, "attachment settled", slog.String("status", status))
 	return bucket.Delete(ctx, key)

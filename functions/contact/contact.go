@@ -13,6 +13,7 @@ import (
 	"github.com/oklog/ulid/v2"
 
 	"github.com/example/serverless-todo/pkg/contact"
+	"github.com/example/serverless-todo/pkg/metrics"
 	"github.com/example/serverless-todo/pkg/notify"
 	"github.com/example/serverless-todo/pkg/request"
 	"github.com/example/serverless-todo/pkg/response"
@@ -88,6 +89,7 @@ func (h *contactHandler) handle(ctx context.Context, req *events.APIGatewayV2HTT
 	if err := h.store.PutContact(ctx, m, store.ContactLimit{Sender: m.SenderHash, PerHour: h.perHour}); err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
+	metrics.Count(ctx, metrics.ContactStored)
 	h.notify(ctx, set.notifier, &m)
 	return response.JSON(http.StatusAccepted, accepted{ID: id})
 }
@@ -121,7 +123,10 @@ func (h *contactHandler) notify(ctx context.Context, notifier notify.Notifier, m
 		Message: "From: " + m.Name + " <" + m.Email + ">\n\n" + m.Message,
 	})
 	failure := ""
-	if err != nil {
+	if err == nil {
+		metrics.Count(ctx, metrics.ContactNotified)
+	} else {
+		metrics.Count(ctx, metrics.ContactNotifyFailed)
 		failure = err.Error()
 		h.log.WarnContext(ctx, "contact notification failed", slog.String("contactId", m.ID), slog.String("error", failure))
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/oklog/ulid/v2"
 
 	"github.com/example/serverless-todo/pkg/etag"
+	"github.com/example/serverless-todo/pkg/metrics"
 	"github.com/example/serverless-todo/pkg/request"
 	"github.com/example/serverless-todo/pkg/response"
 	"github.com/example/serverless-todo/pkg/store"
@@ -70,15 +71,23 @@ func (h *createHandler) handle(ctx context.Context, req *events.APIGatewayV2HTTP
 	resp.Headers["ETag"] = etag.Format(t.Version)
 
 	if r.key == "" {
-		return resp, h.store.PutTodo(ctx, r.owner, t, h.maxTodos)
+		if err := h.store.PutTodo(ctx, r.owner, t, h.maxTodos); err != nil {
+			return events.APIGatewayV2HTTPResponse{}, err
+		}
+		metrics.Count(ctx, metrics.TodoCreated)
+		return resp, nil
 	}
 	replay, err := h.store.PutTodoOnce(ctx, r.owner, t, store.Idempotency{
 		Key:         r.key,
 		RequestHash: requestHash(&r.new),
 		Response:    store.SavedResponse{Status: resp.StatusCode, Headers: resp.Headers, Body: resp.Body},
 	}, h.maxTodos)
-	if err != nil || replay == nil {
-		return resp, err
+	if err != nil {
+		return events.APIGatewayV2HTTPResponse{}, err
+	}
+	if replay == nil {
+		metrics.Count(ctx, metrics.TodoCreated)
+		return resp, nil
 	}
 	replayed := response.Empty(replay.Status)
 	for k, v := range replay.Headers {

@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/example/serverless-todo/pkg/attachment"
+	"github.com/example/serverless-todo/pkg/metrics"
 	"github.com/example/serverless-todo/pkg/objects"
 	"github.com/example/serverless-todo/pkg/purge"
 	"github.com/example/serverless-todo/pkg/store"
@@ -66,6 +67,7 @@ func (h *purgeHandler) handle(ctx context.Context, msg *events.SQSMessage) error
 			return err
 		}
 		if done {
+			metrics.Count(ctx, metrics.PurgeCompleted)
 			h.log.InfoContext(ctx, "purged", slog.String("owner", req.Owner), slog.Int("items", total))
 			return nil
 		}

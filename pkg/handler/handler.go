@@ -1,11 +1,13 @@
 // Package handler adapts a function's request handler to Lambda. Every
 // request gets a deadline that leaves time to answer, one structured log
-// line, and a response with the API's security headers, whether the handler
-// returned a response, an error or panicked.
+// line that is also its metrics (package metrics), and a response with the
+// API's security headers, whether the handler returned a response, an error
+// or panicked.
 package handler
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -15,6 +17,8 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambdacontext"
 
+	"github.com/example/serverless-todo/pkg/errkind"
+	"github.com/example/serverless-todo/pkg/metrics"
 	"github.com/example/serverless-todo/pkg/problem"
 	"github.com/example/serverless-todo/pkg/response"
 )
@@ -53,6 +57,7 @@ func Wrap(log *slog.Logger, h Func) Lambda {
 		start := time.Now()
 		ctx, cancel := withAnswerTime(ctx, start)
 		defer cancel()
+		ctx, counts := metrics.NewContext(ctx)
 
 		var err error
 		func() {
@@ -67,9 +72,10 @@ func Wrap(log *slog.Logger, h Func) Lambda {
 		if err != nil {
 			p = response.ProblemFor(err)
 			resp = response.Problem(p)
+			countLimits(counts, err)
 		}
 		secure(&resp)
-		logRequest(ctx, log, &req, resp.StatusCode, time.Since(start), err, p)
+		logRequest(ctx, log, &req, resp.StatusCode, time.Since(start), err, p, counts)
 		return resp, nil
 	}
 }
@@ -98,17 +104,27 @@ func secure(resp *events.APIGatewayV2HTTPResponse) {
 	}
 }
 
-// logRequest writes the request's one log line. It holds no body, header or
-// token: only who asked for what, and what came of it. A 5xx carries the
-// cause, which the client never sees.
-func logRequest(ctx context.Context, log *slog.Logger, req *events.APIGatewayV2HTTPRequest, status int, took time.Duration, err error, p *problem.Problem) {
-	attrs := make([]slog.Attr, 0, 8)
+// countLimits counts a refusal for a limit, whichever function refused: a
+// rate limit or a quota reached.
+func countLimits(counts *metrics.Counts, err error) {
+	switch {
+	case errors.Is(err, errkind.ErrRateLimited):
+		counts.Add(metrics.RateLimited)
+	case errors.Is(err, errkind.ErrQuotaReached):
+		counts.Add(metrics.QuotaReached)
+	}
+}
+
+// logRequest writes the request's one log line, which is also its metrics.
+// It holds no body, header or token: only who asked for what, and what came
+// of it. A 5xx carries the cause, which the client never sees.
+func logRequest(ctx context.Context, log *slog.Logger, req *events.APIGatewayV2HTTPRequest, status int, took time.Duration, err error, p *problem.Problem, counts *metrics.Counts) {
+	attrs := make([]slog.Attr, 0, 12)
 	attrs = append(attrs,
 		slog.String("requestId", req.RequestContext.RequestID),
-		slog.String("route", req.RouteKey),
 		slog.Int("status", status),
-		slog.Float64("latencyMs", float64(took.Microseconds())/1000),
 	)
+	attrs = counts.AppendRequest(attrs, time.Now(), req.RouteKey, status, took)
 	if lc, ok := lambdacontext.FromContext(ctx); ok {
 		attrs = append(attrs, slog.String("awsRequestId", lc.AwsRequestID))
 	}

@@ -16,8 +16,10 @@ import (
 	"github.com/aws/aws-lambda-go/lambdacontext"
 
 	"github.com/example/serverless-todo/internal/testkit/apitest"
+	"github.com/example/serverless-todo/internal/testkit/emf"
 	"github.com/example/serverless-todo/pkg/errkind"
 	"github.com/example/serverless-todo/pkg/handler"
+	"github.com/example/serverless-todo/pkg/metrics"
 	"github.com/example/serverless-todo/pkg/problem"
 	"github.com/example/serverless-todo/pkg/response"
 )
@@ -209,5 +211,54 @@ func TestALogLineStaysSmallWhateverTheInput(t *testing.T) {
 		if s, _ := line[k].(string); len(s) > handler.MaxLogValueBytes || !strings.HasSuffix(s, "…") {
 			t.Errorf("log %s is %d bytes, want it cut to %d", k, len(s), handler.MaxLogValueBytes)
 		}
+	}
+}
+
+func TestWrapsLineIsTheRequestsMetricsAndCountsLimitsHit(t *testing.T) {
+	for _, tt := range []struct {
+		name    string
+		err     error
+		outcome string
+		counted metrics.Event
+	}{
+		{"a success counts no limit", nil, "2xx", ""},
+		{"a rate limit", &errkind.RetryAfter{Err: errkind.ErrRateLimited, After: time.Minute}, "4xx", metrics.RateLimited},
+		{"a quota", fmt.Errorf("%w: 100 todos", errkind.ErrQuotaReached), "4xx", metrics.QuotaReached},
+		{"a panic", nil, "5xx", ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var logs bytes.Buffer
+			h := handler.Wrap(handler.NewLogger(&logs), func(ctx context.Context, req *events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+				if tt.outcome == "5xx" {
+					panic("boom")
+				}
+				return response.Empty(200), tt.err
+			})
+			if _, err := h(context.Background(), apitest.Request{Method: "POST", Path: "/todos", Route: "POST /todos"}.Event()); err != nil {
+				t.Fatal(err)
+			}
+			doc, err := emf.Validate(bytes.TrimSpace(logs.Bytes()))
+			if err != nil {
+				t.Fatalf("%v\nline: %s", err, logs.Bytes())
+			}
+			var latency, limits []emf.Metric
+			for _, m := range doc.Metrics {
+				switch m.Name {
+				case metrics.Latency:
+					latency = append(latency, m)
+				case string(metrics.RateLimited), string(metrics.QuotaReached):
+					limits = append(limits, m)
+				}
+			}
+			if len(latency) != 1 || latency[0].Dimensions["route"] != "POST /todos" || latency[0].Dimensions["outcome"] != tt.outcome {
+				t.Errorf("latency metrics %+v, want one for POST /todos, %s", latency, tt.outcome)
+			}
+			switch {
+			case tt.counted == "" && len(limits) != 0:
+				t.Errorf("limits counted: %+v", limits)
+			case tt.counted != "" && (len(limits) != 1 || limits[0].Name != string(tt.counted) || limits[0].Value != 1):
+				t.Errorf("limits counted: %+v, want one %s", limits, tt.counted)
+			}
+		})
 	}
 }

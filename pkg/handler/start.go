@@ -8,6 +8,8 @@ import (
 	"strconv"
 
 	"github.com/aws/aws-lambda-go/lambda"
+
+	"github.com/example/serverless-todo/pkg/metrics"
 )
 
 // EnvRuntimeAPI is where Lambda's runtime API listens, in every execution
@@ -32,6 +34,8 @@ func start(ctx context.Context, getenv func(string) string, h any) error {
 		return errors.New("handler: " + EnvRuntimeAPI + " is not set: this binary runs in Lambda, or under make dev")
 	}
 	SetMemoryLimit(getenv)
+	// Every invocation's context derives from this one.
+	ctx = metrics.WithNamespace(ctx, getenv(metrics.EnvNamespace))
 	lambda.StartWithOptions(h, lambda.WithContext(ctx))
 	panic("handler: lambda.StartWithOptions returned")
 }

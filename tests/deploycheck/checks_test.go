@@ -41,6 +41,7 @@ var checks = []check{
 	{"table", checkTable},
 	{"bucket", checkBucket},
 	{"api", checkAPI},
+	{"alarms", checkAlarms},
 }
 
 func TestDeploymentHasNoDrift(t *testing.T) {

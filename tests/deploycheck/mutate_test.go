@@ -460,6 +460,48 @@ func TestChecksCatchDrift(t *testing.T) {
 			want:  "FailOnWarnings is off",
 		},
 		{
+			name:  "a function without its errors alarm",
+			edits: []edit{{"template.yaml", "  GetTodoFunctionErrorsAlarm:\n", "  GetTodoFunctionFailuresAlarm:\n"}},
+			check: "alarms",
+			want:  "GetTodoFunction: has no Errors alarm GetTodoFunctionErrorsAlarm",
+		},
+		{
+			name:  "a throttles alarm watching another function",
+			edits: []edit{{"template.yaml", "      MetricName: Throttles\n      Dimensions:\n        - Name: FunctionName\n          Value: !Ref CreateTodoFunction\n", "      MetricName: Throttles\n      Dimensions:\n        - Name: FunctionName\n          Value: !Ref GetTodoFunction\n"}},
+			check: "alarms",
+			want:  "CreateTodoFunction: alarm CreateTodoFunctionThrottlesAlarm watches",
+		},
+		{
+			name:  "an alarm that notifies no one when it clears",
+			edits: []edit{{"template.yaml", "      AlarmActions: [!Ref AlarmTopic]\n      OKActions: [!Ref AlarmTopic]\n\n  ApiLatencyAlarm:", "      AlarmActions: [!Ref AlarmTopic]\n\n  ApiLatencyAlarm:"}},
+			check: "alarms",
+			want:  "Api5xxAlarm: its OKActions do not notify AlarmTopic",
+		},
+		{
+			name:  "the alarm topic encrypted with the AWS managed key",
+			edits: []edit{{"template.yaml", "  AlarmTopic:\n    Type: AWS::SNS::Topic\n", "  AlarmTopic:\n    Type: AWS::SNS::Topic\n    Properties:\n      KmsMasterKeyId: alias/aws/sns\n"}},
+			check: "alarms",
+			want:  "CloudWatch cannot publish with",
+		},
+		{
+			name:  "an alarm missing from the dashboard",
+			edits: []edit{{"template.yaml", `"${ContactNotificationAlarm.Arn}"`, `"${ContactNotificationAlarm}"`}},
+			check: "alarms",
+			want:  "alarm ContactNotificationAlarm is not on the dashboard",
+		},
+		{
+			name:  "the dead-letter queue unwatched",
+			edits: []edit{{"template.yaml", "          Value: !GetAtt PurgeDeadLetterQueue.QueueName\n", "          Value: !GetAtt PurgeQueue.QueueName\n"}},
+			check: "alarms",
+			want:  "PurgeQueue: no alarm watches its dead-letter queue PurgeDeadLetterQueue",
+		},
+		{
+			name:  "dropped upload events unwatched",
+			edits: []edit{{"template.yaml", "      MetricName: AsyncEventsDropped\n", "      MetricName: AsyncEventAge\n"}},
+			check: "alarms",
+			want:  "no alarm watches the events Lambda drops",
+		},
+		{
 			name:  "the contact route without its own throttling",
 			edits: []edit{{"template.yaml", "        POST /contact:\n", "        POST /todos:\n"}},
 			check: "api",

@@ -220,7 +220,7 @@ func TestLoadResolvesTheFunctions(t *testing.T) {
 					Timeout:     time.Duration(tf.Timeout) * time.Second,
 					MemoryMB:    tf.MemorySize,
 					LogFormat:   tf.LogFormat,
-					Env:         map[string]string{"TABLE_NAME": tt.table},
+					Env:         map[string]string{"TABLE_NAME": tt.table, "METRICS_NAMESPACE": "ServerlessTodo/local"},
 				}
 				switch f.Name {
 				case "ContactFunction":

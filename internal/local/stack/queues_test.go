@@ -163,6 +163,9 @@ func TestAPurgeMessageReachesTheFunctionThatDeletesTheUser(t *testing.T) {
 			t.Fatalf("Mint for alice 30 s after DELETE /me: %v, want ErrUserDeleted; the log:\n%s", err, log)
 		}
 	}
+	// The function deletes the user, then logs the record: the log may be
+	// behind the user pool.
+	log.WaitFor(t, regexp.MustCompile(`(?m)^\[PurgeAccountFunction\] record `))
 	body := `{"mode":"delete-user","user":"alice"}`
 	got := records(t, log, body)
 	if len(got) != 1 {

@@ -63,11 +63,19 @@ func (s *Sink) Matching(re *regexp.Regexp) []string {
 // within WaitTimeout.
 func (s *Sink) WaitFor(tb testing.TB, re *regexp.Regexp) {
 	tb.Helper()
+	s.WaitUntil(tb, "a line of the log matches "+re.String(), func(log []byte) bool { return re.Match(log) })
+}
+
+// WaitUntil waits until done says the log is complete, and fails the test,
+// saying what it waited for, if it is not within WaitTimeout. done must not
+// keep log.
+func (s *Sink) WaitUntil(tb testing.TB, what string, done func(log []byte) bool) {
+	tb.Helper()
 	timeout := time.NewTimer(WaitTimeout)
 	defer timeout.Stop()
 	for {
 		s.mu.Lock()
-		found := re.Match(s.buf.Bytes())
+		found := done(s.buf.Bytes())
 		if s.changed == nil {
 			s.changed = make(chan struct{})
 		}
@@ -79,7 +87,7 @@ func (s *Sink) WaitFor(tb testing.TB, re *regexp.Regexp) {
 		select {
 		case <-changed:
 		case <-timeout.C:
-			tb.Fatalf("no line of the log matches %v; the log:\n%s", re, s)
+			tb.Fatalf("waited in vain until %s; the log:\n%s", what, s)
 		}
 	}
 }
