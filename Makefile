@@ -111,7 +111,7 @@ deps:
 
 .PHONY: deps
 
-## lint: gofmt, go vet, staticcheck, govulncheck, Redocly's linter on openapi.yaml, cfn-lint on template.yaml
+## lint: gofmt, go vet, staticcheck, govulncheck, Redocly's linter on openapi.yaml, cfn-lint on both templates, actionlint on the workflow
 # Redocly reads openapi.yaml as localapi openapi writes it, its routes'
 # scopes resolved as CloudFormation resolves them: line numbers in what it
 # reports about build/openapi.yaml are openapi.yaml's.
@@ -122,7 +122,8 @@ lint: tools vulncheck
 	@mkdir -p $(BUILD_DIR)
 	go run ./cmd/localapi openapi > $(BUILD_DIR)/openapi.yaml
 	node_modules/.bin/redocly lint $(BUILD_DIR)/openapi.yaml
-	cfn-lint template.yaml
+	cfn-lint template.yaml deploy/pipeline-role.yaml
+	go tool actionlint
 
 ## vulncheck: govulncheck on the module, offline, against the database built from tools/vulndb's pinned golang.org/x/vulndb; VULNDB=https://vuln.go.dev uses the public one
 VULNDB ?= file://$(CURDIR)/$(BUILD_DIR)/vulndb
