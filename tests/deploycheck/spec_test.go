@@ -48,7 +48,7 @@ var accessLogFields = map[string]string{
 // browser client needs to see.
 var (
 	corsAllowHeaders  = []string{"Authorization", "Content-Type", "If-Match", "If-None-Match", "Idempotency-Key"}
-	corsExposeHeaders = []string{"ETag", "Location", "Idempotent-Replayed", "Retry-After"}
+	corsExposeHeaders = []string{"ETag", "Location", "Idempotent-Replayed", "Retry-After", "WWW-Authenticate"}
 )
 
 // secretParameters are the parameters that carry secrets: NoEcho, and
