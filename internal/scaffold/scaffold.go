@@ -63,6 +63,19 @@ type spec struct {
 	Params []string
 }
 
+// alarm is one of the alarms every function has on a Lambda metric of its
+// own, tuned by the template's AlarmFunction<Metric> parameter.
+type alarm struct{ Metric, Description string }
+
+// Alarms are the function's own alarms, as template.yaml declares them for
+// every function (the drift test "alarms" checks both).
+func (*spec) Alarms() []alarm {
+	return []alarm{
+		{"Errors", "failed with a crash, a timeout or a failed record (its log group says which)"},
+		{"Throttles", "was throttled, Lambda refusing invocations for want of concurrency"},
+	}
+}
+
 // Add writes the route r into the repository in dir and returns the paths
 // it wrote, relative to dir.
 func Add(dir string, r Route, edits Edits) ([]string, error) {

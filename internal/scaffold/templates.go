@@ -174,43 +174,25 @@ const resourcesTemplate = `  {{.ID}}:
     Properties:
       RetentionInDays: !Ref LogRetentionInDays
 
-  {{.ID}}ErrorsAlarm:
+{{range .Alarms}}  {{$.ID}}{{.Metric}}Alarm:
     Type: AWS::CloudWatch::Alarm
     Properties:
-      AlarmDescription: {{.ID}} failed with a crash, a timeout or a failed record (its log group says which).
+      AlarmDescription: {{$.ID}} {{.Description}}.
       Namespace: AWS/Lambda
-      MetricName: Errors
+      MetricName: {{.Metric}}
       Dimensions:
         - Name: FunctionName
-          Value: !Ref {{.ID}}
+          Value: !Ref {{$.ID}}
       Statistic: Sum
       Period: 300
       EvaluationPeriods: 1
-      Threshold: !Ref AlarmFunctionErrors
+      Threshold: !Ref AlarmFunction{{.Metric}}
       ComparisonOperator: GreaterThanOrEqualToThreshold
       TreatMissingData: notBreaching
       AlarmActions: [!Ref AlarmTopic]
       OKActions: [!Ref AlarmTopic]
 
-  {{.ID}}ThrottlesAlarm:
-    Type: AWS::CloudWatch::Alarm
-    Properties:
-      AlarmDescription: {{.ID}} was throttled, Lambda refusing invocations for want of concurrency.
-      Namespace: AWS/Lambda
-      MetricName: Throttles
-      Dimensions:
-        - Name: FunctionName
-          Value: !Ref {{.ID}}
-      Statistic: Sum
-      Period: 300
-      EvaluationPeriods: 1
-      Threshold: !Ref AlarmFunctionThrottles
-      ComparisonOperator: GreaterThanOrEqualToThreshold
-      TreatMissingData: notBreaching
-      AlarmActions: [!Ref AlarmTopic]
-      OKActions: [!Ref AlarmTopic]
-
-  {{.ID}}Role:
+{{end}}  {{.ID}}Role:
     Type: AWS::IAM::Role
     Properties:
       AssumeRolePolicyDocument:
