@@ -2,8 +2,13 @@ package deploycheck
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
+	"testing"
+
+	"github.com/example/serverless-todo/pkg/metrics"
 )
 
 const (
@@ -61,28 +66,29 @@ func checkAlarms(r *repo) []string {
 			return
 		}
 		ownAlarms[id] = true
-		want := []any{map[string]any{"Name": "FunctionName", "Value": map[string]any{"Ref": owner}}}
-		if a["Namespace"] != "AWS/Lambda" || a["MetricName"] != metric || !reflect.DeepEqual(a["Dimensions"], want) {
-			p.add("%s: alarm %s watches %v %v %v, want AWS/Lambda %s of FunctionName %s", owner, id, a["Namespace"], a["MetricName"], a["Dimensions"], metric, owner)
+		if w := watched(a); len(w) != 1 || !reflect.DeepEqual(w[0], metricOf("AWS/Lambda", metric, "FunctionName", ref(owner))) {
+			p.add("%s: alarm %s watches %v, want AWS/Lambda %s of FunctionName %s", owner, id, w, metric, owner)
 		}
 		if threshold != "" && refID(a["Threshold"]) != threshold {
 			p.add("%s: alarm %s's threshold is %v, want the parameter %s", owner, id, a["Threshold"], threshold)
 		}
 	}
+	// watchedBy says whether some alarm watches m.
+	watchedBy := func(m watchedMetric) bool {
+		for _, a := range alarms {
+			for _, w := range watched(a) {
+				if reflect.DeepEqual(w, m) {
+					return true
+				}
+			}
+		}
+		return false
+	}
 	for _, id := range sortedKeys(r.functions) {
 		lambdaAlarm(id, id+"ErrorsAlarm", "Errors", "AlarmFunctionErrors")
 		lambdaAlarm(id, id+"ThrottlesAlarm", "Throttles", "AlarmFunctionThrottles")
-		if len(r.functions[id].S3Events) > 0 {
-			found := false
-			for _, aid := range sortedKeys(alarms) {
-				a := alarms[aid]
-				if a["MetricName"] == "AsyncEventsDropped" && fmt.Sprint(a["Dimensions"]) == fmt.Sprint([]any{map[string]any{"Name": "FunctionName", "Value": map[string]any{"Ref": id}}}) {
-					found = true
-				}
-			}
-			if !found {
-				p.add("%s: S3 invokes it asynchronously, but no alarm watches the events Lambda drops (AsyncEventsDropped)", id)
-			}
+		if len(r.functions[id].S3Events) > 0 && !watchedBy(metricOf("AWS/Lambda", "AsyncEventsDropped", "FunctionName", ref(id))) {
+			p.add("%s: S3 invokes it asynchronously, but no alarm watches the events Lambda drops (AsyncEventsDropped)", id)
 		}
 	}
 	queues, err := r.tpl.Queues()
@@ -90,31 +96,16 @@ func checkAlarms(r *repo) []string {
 		return append(p, err.Error())
 	}
 	for _, q := range queues {
-		if q.DeadLetterQueue == "" {
-			continue
-		}
-		found := false
-		for _, a := range alarms {
-			for _, d := range asList(a["Dimensions"]) {
-				if v, _ := d.(map[string]any); v["Name"] == "QueueName" && fmt.Sprint(v["Value"]) == fmt.Sprint(map[string]any{"Fn::GetAtt": []any{q.DeadLetterQueue, "QueueName"}}) {
-					found = true
-				}
-			}
-		}
-		if !found {
+		dlq := map[string]any{"Fn::GetAtt": []any{q.DeadLetterQueue, "QueueName"}}
+		if q.DeadLetterQueue != "" && !watchedBy(metricOf("AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", dlq)) {
 			p.add("%s: no alarm watches its dead-letter queue %s", q.LogicalID, q.DeadLetterQueue)
 		}
 	}
-	apiAlarm := func(metric string) {
-		for _, a := range alarms {
-			if strings.Contains(fmt.Sprint(a), "AWS/ApiGateway") && strings.Contains(fmt.Sprint(a), "MetricName:"+metric+" ") {
-				return
-			}
+	for _, metric := range []string{"5xx", "Latency"} {
+		if !watchedBy(metricOf("AWS/ApiGateway", metric, "ApiId", ref("TodoApi"))) {
+			p.add("no alarm watches the API's %s", metric)
 		}
-		p.add("no alarm watches the API's %s", metric)
 	}
-	apiAlarm("5xx")
-	apiAlarm("Latency")
 	tableAlarm := func(metric string) {
 		for _, a := range alarms {
 			if s := fmt.Sprint(a); strings.Contains(s, "SUM("+metric+")") && strings.Contains(s, "${TodoTable}") {
@@ -137,7 +128,55 @@ func checkAlarms(r *repo) []string {
 	return p
 }
 
-func asList(v any) []any {
-	l, _ := v.([]any)
-	return l
+// watchedMetric is a metric an alarm watches: its namespace, name and
+// dimensions, as the template writes them.
+type watchedMetric struct {
+	Namespace, MetricName string
+	Dimensions            any
+}
+
+func metricOf(namespace, name, dimension string, value any) watchedMetric {
+	return watchedMetric{namespace, name, []any{map[string]any{"Name": dimension, "Value": value}}}
+}
+
+func ref(id string) map[string]any { return map[string]any{"Ref": id} }
+
+// watched lists the metrics an alarm watches: its own, or those of its
+// metric math (a Metrics Insights query names none).
+func watched(a map[string]any) []watchedMetric {
+	if a["MetricName"] != nil {
+		return []watchedMetric{{fmt.Sprint(a["Namespace"]), fmt.Sprint(a["MetricName"]), a["Dimensions"]}}
+	}
+	var out []watchedMetric
+	list, _ := a["Metrics"].([]any)
+	for _, q := range list {
+		q, _ := q.(map[string]any)
+		stat, _ := q["MetricStat"].(map[string]any)
+		if m, ok := stat["Metric"].(map[string]any); ok {
+			out = append(out, watchedMetric{fmt.Sprint(m["Namespace"]), fmt.Sprint(m["MetricName"]), m["Dimensions"]})
+		}
+	}
+	return out
+}
+
+// Every event the functions count is in the README's table of metrics and
+// on the dashboard's widget of events.
+func TestEveryEventIsDocumentedAndOnTheDashboard(t *testing.T) {
+	readme, err := os.ReadFile(filepath.Join(root, "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := loadRepo(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dashboard := fmt.Sprint(r.tpl.Resources["Dashboard"].Properties["DashboardBody"])
+	for _, e := range metrics.Events() {
+		if !strings.Contains(string(readme), "| `"+string(e)+"` | none | Count |") {
+			t.Errorf("README.md's table of metrics has no row for %s", e)
+		}
+		if !strings.Contains(dashboard, `"`+string(e)+`"]`) {
+			t.Errorf("the dashboard shows no %s", e)
+		}
+	}
 }
